@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-2.0
+# pagemove: one Makefile from the pinned v7.3-rc7 tree to a booted VM.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+KERNEL  ?= patched
+MEM     ?= 2G
+CPUS    ?= 2
+VM_TIMEOUT ?= 900
+
+BUILD   := build
+BIN     := $(BUILD)/bin
+BPFOUT  := $(BUILD)/bpf
+STOCK_OBJ := $(BUILD)/linux-stock/obj
+# BPF programs are CO-RE: compiled once against the pinned base's BTF and
+# relocated at load time to whatever kernel runs them.
+VMLINUX ?= $(STOCK_OBJ)/vmlinux
+
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(BPFOUT)
+LDLIBS_BPF := -lbpf -lelf -lz
+# -Wno-missing-declarations: bpftool 7.1 dumps a few anonymous members of
+# 7.3's BTF as empty declarations; clang 14 warns about each.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-Wno-missing-declarations -I$(BPFOUT) -Iinclude
+
+ifeq ($(filter stock patched,$(KERNEL)),)
+$(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
+endif
+
+.PHONY: help deps tree series kernel kernels vm bpf tools selftests check demo \
+	clean distclean
+
+help:
+	@echo 'pagemove — tracepoints, BPF tracers and analysis for Linux page movers'
+	@echo
+	@echo 'Main commands (each installs/fetches what it needs; run as root):'
+	@echo '  make demo            build the patched kernel, boot it, run the smoke workloads'
+	@echo '  make check           everything CI runs; ends with "N passed, N failed"'
+	@echo
+	@echo 'Steps:'
+	@echo '  make deps            install Debian packages and virtme-ng'
+	@echo '  make tree            unpack pinned v7.3-rc7 into build/linux-stock (git, base from patches/BASE)'
+	@echo '  make series          build/linux-pagemove = base + git am patches/*.patch'
+	@echo '  make kernel [KERNEL=stock|patched]   configure (kconfig/) and build with ccache'
+	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
+	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
+	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
+	@echo '  make selftests       build the tree'"'"'s hmm-tests'
+	@echo
+	@echo 'Examples:'
+	@echo "  make vm CMD='uname -r; cat /sys/block/zram0/mm_stat'"
+	@echo '  make kernel KERNEL=stock && make vm KERNEL=stock CMD="ls /dev/hmm_dmirror*"'
+
+deps:
+	@bash ci/deps.sh
+
+tree: deps
+	@bash ci/tree.sh
+
+series: tree
+	@bash ci/series.sh
+
+kernel: $(if $(filter stock,$(KERNEL)),tree,series)
+	@bash ci/kernel.sh $(KERNEL)
+
+kernels:
+	@$(MAKE) --no-print-directory kernel KERNEL=stock
+	@$(MAKE) --no-print-directory kernel KERNEL=patched
+
+vm:
+	@test -n "$(CMD)" || { echo "usage: make vm CMD='...' [KERNEL=stock|patched]" >&2; exit 2; }
+	@bash ci/vm.sh -k $(KERNEL) -m $(MEM) -c $(CPUS) -t $(VM_TIMEOUT) -- '$(subst ','"'"',$(CMD))'
+
+# --- BPF and userspace ------------------------------------------------------
+
+$(BPFOUT)/vmlinux.h: $(VMLINUX)
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
+
+$(VMLINUX):
+	@echo "no $(VMLINUX): run 'make kernel KERNEL=stock' first" >&2; exit 1
+
+$(BPFOUT)/%.bpf.o: bpf/%.bpf.c $(BPFOUT)/vmlinux.h $(wildcard bpf/*.h include/pagemove/*.h)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPFOUT)/%.skel.h: $(BPFOUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+BPF_PROGS := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
+bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
+
+$(BIN)/bpfsmoke: tools/bpfsmoke.c $(BPFOUT)/smoke.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS_BPF)
+
+tools: $(BIN)/bpfsmoke
+
+selftests: tree
+	@bash ci/selftests.sh
+
+# --- the two main commands ----------------------------------------------------
+
+check:
+	@bash ci/check.sh
+
+demo:
+	@bash ci/demo.sh
+
+clean:
+	rm -rf $(BIN) $(BPFOUT) $(BUILD)/vm $(BUILD)/selftests
+
+distclean:
+	rm -rf $(BUILD)

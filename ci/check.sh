@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: every step from a fresh machine to the VM tests, each one a
+# named test.  A step whose prerequisite failed is counted as failed (never
+# as skipped: CI must not turn green on what did not run).  Closing line:
+# "N passed, N failed".
+STEP=check
+. "$(dirname "$0")/lib.sh"
+set +e
+
+passed=0 failed=0
+declare -A ok
+t0=$(date +%s)
+logdir=$BUILD/check
+mkdir -p "$logdir"
+
+result() {	# result NAME STATUS [WHY]
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1)); printf 'PASS: %s\n' "$1"
+	else
+		failed=$((failed + 1)); printf 'FAIL: %s%s\n' "$1" "${3:+: $3}"
+	fi
+}
+
+# step KEY NAME [needs KEY...] -- CMD...: run CMD as one test.
+step() {
+	local key=$1 name=$2 s rc; shift 2
+	while [ "$1" != -- ]; do
+		if [ "${ok[$1]:-0}" != 1 ]; then
+			result "$name" 1 "not run: '$1' failed"
+			return
+		fi
+		shift
+	done
+	shift
+	printf '\n=== %s\n' "$name"
+	s=$(date +%s)
+	"$@"
+	rc=$?
+	printf '=== %s: exit %d, %ds\n' "$name" $rc $(( $(date +%s) - s ))
+	result "$name" $rc
+	[ $rc = 0 ] && ok[$key]=1
+}
+
+# Count the PASS:/FAIL: lines a sub-suite prints; its exit status must agree.
+suite() {	# suite KEY NAME LOG [needs...] -- CMD...
+	local key=$1 name=$2 log=$3 rc np nf; shift 3
+	while [ "$1" != -- ]; do
+		if [ "${ok[$1]:-0}" != 1 ]; then
+			result "$name" 1 "not run: '$1' failed"
+			return
+		fi
+		shift
+	done
+	shift
+	printf '\n=== %s\n' "$name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	np=$(grep -c '^PASS: ' "$log")
+	nf=$(grep -c '^FAIL: ' "$log")
+	passed=$((passed + np)); failed=$((failed + nf))
+	if [ "$rc" != 0 ] && [ "$nf" = 0 ]; then
+		result "$name" 1 "exit $rc without a FAIL line (see $log)"
+	elif [ "$np" = 0 ] && [ "$nf" = 0 ]; then
+		result "$name" 1 "ran no check"
+	else
+		[ "$nf" = 0 ] && ok[$key]=1
+	fi
+}
+
+uts_version() { sed -n 's/^#define UTS_VERSION "\(.*\)"/\1/p' "$1/obj/include/generated/utsversion.h"; }
+
+vm_suite() {	# vm_suite stock|patched
+	local src
+	src=$(kernel_src "$1")
+	PAGEMOVE_OUT=$BUILD/vm/out bash "$TOP/ci/vm.sh" -k "$1" -m 2G -c 2 -t 900 -- \
+		bash "$TOP/tests/vm/suite.sh" "$(cat "$src/obj/include/config/kernel.release")" \
+		"'$(uts_version "$src")'"
+}
+
+vm_exit_status() {	# a command's exit status and output come back from the guest
+	local out rc
+	out=$(bash "$TOP/ci/vm.sh" -k stock -m 1G -c 1 -t 300 -- 'echo guest-says-hello; exit 7' 2>&1)
+	rc=$?
+	echo "$out" | tail -n 5
+	[ $rc = 7 ] && echo "$out" | grep -q '^guest-says-hello' ||
+		{ echo "expected exit 7 and the guest's output, got exit $rc" >&2; return 1; }
+}
+
+checkpatch() {
+	local p n=0 bad=0
+	for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -e "$p" ] || continue
+		case $(basename "$p") in 0000-*) continue ;; esac
+		n=$((n + 1))
+		"$PATCHED_SRC/scripts/checkpatch.pl" --strict --no-tree -q "$p" || bad=1
+	done
+	echo "checkpatch --strict: $n patches"
+	return $bad
+}
+
+step deps "make deps: packages and virtme-ng installed" -- bash "$TOP/ci/deps.sh"
+suite unit "ci unit tests" "$logdir/unit.log" deps -- bash "$TOP/tests/ci/run.sh"
+step tree "make tree: pinned base unpacked, SHA256 and commit ID verified" deps -- \
+	bash "$TOP/ci/tree.sh"
+step series "make series: patches/ applies with git am" tree -- bash "$TOP/ci/series.sh"
+step checkpatch "checkpatch --strict on every patch" series -- checkpatch
+step kstock "make kernel KERNEL=stock" tree -- bash "$TOP/ci/kernel.sh" stock
+step kpatched "make kernel KERNEL=patched" series -- bash "$TOP/ci/kernel.sh" patched
+step tools "make bpf tools: BPF objects and loaders build" kstock -- \
+	make -C "$TOP" --no-print-directory bpf tools
+step selftests "make selftests: the tree's hmm-tests build" tree -- bash "$TOP/ci/selftests.sh"
+step vmexit "vm: guest exit status and output reach the host" kstock -- vm_exit_status
+suite vmpatched "vm patched: smoke + hmm-tests" "$logdir/vm-patched.log" \
+	kpatched tools selftests -- vm_suite patched
+suite vmstock "vm stock: smoke + hmm-tests" "$logdir/vm-stock.log" \
+	kstock tools selftests -- vm_suite stock
+step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock -- \
+	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \
+	"$BUILD/vm/out/hmm-tests-patched.tap"
+
+printf '\nmake check took %ds\n' $(( $(date +%s) - t0 ))
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the ci/ scripts.  Sourced, never executed.
+#
+# Layout (everything derived from the checkout, nothing global):
+#   $TOP/build/linux-stock      git repo of the pinned base (detached at BASE)
+#   $TOP/build/linux-pagemove   worktree of that repo, branch "pagemove": base + patches/
+#   <src>/obj                   O= build directory of each tree
+#   ~/.cache/pagemove/          downloads, apt lists, ccache (shared by every checkout)
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$TOP/build
+CACHE=${PAGEMOVE_CACHE:-$HOME/.cache/pagemove}
+SHARED=${PAGEMOVE_SHARED:-$TOP/../shared}
+
+# The pinned base: Debian's packaging of mainline v7.3-rc7.
+KPKG=linux-source-7.3
+KPKG_VERSION='7.3~rc7-1~exp1'
+KPKG_DEB="linux-source-7.3_7.3~rc7-1~exp1_all.deb"
+KPKG_SHA256=8bf8ca5ea8b1b307ca698db982ba48d6d223263b4d3dfb1973d055e316c44e75
+
+VNG_DEB="virtme-ng_1.35-1_all.deb"
+VNG_SHA256=e7b9d2f28e34766446db5c40b7fdd9a09ed561af21e4aa580a660ff9a0a86f5a
+
+# Fixed identity and date for the base commit: same commit ID on every machine.
+BASE_IDENT_NAME="pagemove base"
+BASE_IDENT_EMAIL="base@pagemove.invalid"
+BASE_DATE="2026-11-16T00:00:00Z"
+
+# Overridable for ci's own tests (tests/ci), which plant failures in copies.
+STOCK_SRC=${PAGEMOVE_STOCK_SRC:-$BUILD/linux-stock}
+PATCHED_SRC=${PAGEMOVE_PATCHED_SRC:-$BUILD/linux-pagemove}
+PATCHES=${PAGEMOVE_PATCHES:-$TOP/patches}
+KCONFIG=${PAGEMOVE_KCONFIG:-$TOP/kconfig}
+SERIES_BRANCH=pagemove
+
+# KERNEL=stock|patched selects the tree.
+kernel_src() {
+	case "${1:-patched}" in
+	stock) echo "$STOCK_SRC" ;;
+	patched) echo "$PATCHED_SRC" ;;
+	*) die "KERNEL must be 'stock' or 'patched', not '$1'" ;;
+	esac
+}
+
+STEP=${STEP:-pagemove}
+
+log() { printf '[%s] %s\n' "$STEP" "$*" >&2; }
+die() { printf '[%s] FAILED: %s\n' "$STEP" "$*" >&2; exit 1; }
+
+# Read KEY=value from patches/BASE.
+base_field() {
+	sed -n "s/^$1=//p" "$PATCHES/BASE"
+}
+
+# Private apt configuration: the system's mirror URI, our own suites and
+# lists, so that nothing on the host's apt state changes.  The mirror is
+# read from the machine's configuration and never written into the repo.
+apt_private() {
+	local dir=$CACHE/apt uri
+	uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+	if [ -z "$uri" ]; then
+		uri=$(awk '$1 == "deb" && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+	fi
+	[ -n "$uri" ] || die "no Debian mirror found in the apt configuration"
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+		"$uri" experimental "$uri" sid "$uri" trixie >"$dir/sources.list.new"
+	# printf reuses its format for every two arguments: one line per suite.
+	mv "$dir/sources.list.new" "$dir/sources.list"
+	APT_PRIVATE=(-o "Dir::Etc::SourceList=$dir/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache::Archives=$dir/archives"
+		-o Debug::NoLocking=1
+		-o APT::Sandbox::User=root)
+	if [ ! -e "$dir/lists/.updated" ] ||
+	   [ -n "$(find "$dir/lists/.updated" -mmin +1440)" ]; then
+		apt-get "${APT_PRIVATE[@]}" -qq update >&2 || die "apt-get update (private config) failed"
+		touch "$dir/lists/.updated"
+	fi
+}
+
+# fetch_deb NAME VERSION FILE SHA256: put a verified .deb into $CACHE/downloads.
+# Order: cache, ../shared/kernel, the registry through the private apt config.
+fetch_deb() {
+	local name=$1 version=$2 file=$3 sum=$4 dl=$CACHE/downloads
+	mkdir -p "$dl"
+	if [ ! -s "$dl/$file" ] && [ -s "$SHARED/kernel/$file" ]; then
+		log "copying $file from shared/kernel"
+		cp "$SHARED/kernel/$file" "$dl/$file.tmp" && mv "$dl/$file.tmp" "$dl/$file"
+	fi
+	if [ ! -s "$dl/$file" ]; then
+		log "downloading $name=$version through a private apt config"
+		apt_private
+		(cd "$dl" && apt-get "${APT_PRIVATE[@]}" -qq download "$name=$version") ||
+			die "cannot download $name=$version"
+		# apt-get download escapes ':' and '~' differently on some versions.
+		[ -s "$dl/$file" ] || mv "$dl"/"${name}"_*.deb "$dl/$file" 2>/dev/null ||
+			die "download of $name did not produce $file"
+	fi
+	if ! echo "$sum  $dl/$file" | sha256sum -c --quiet - >/dev/null 2>&1; then
+		local got
+		got=$(sha256sum "$dl/$file" | cut -d' ' -f1)
+		rm -f "$dl/$file"
+		die "SHA256 mismatch for $file: expected $sum, got $got (file removed)"
+	fi
+	echo "$dl/$file"
+}
+
+# ccache shared by both trees: the O= directory sits inside each tree, so
+# every path Kbuild passes is relative and identical between the trees.
+ccache_env() {
+	export CCACHE_DIR=$CACHE/ccache
+	export CCACHE_BASEDIR=$BUILD
+	export CCACHE_NOHASHDIR=1
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	export CCACHE_COMPILERCHECK=content
+	mkdir -p "$CCACHE_DIR"
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make series: branch "pagemove" in build/linux-pagemove = the pinned base +
+# `git am patches/[0-9]*.patch` (the cover letter 0000-* is not a patch).
+# Fails naming the patch that does not apply.  Skips the work when the
+# branch already holds exactly the current patches/ (keeps builds incremental).
+#
+# usage: ci/series.sh [N]   apply only the first N patches (prefix builds)
+STEP=series
+. "$(dirname "$0")/lib.sh"
+
+[ -d "$STOCK_SRC/.git" ] || die "no base tree: run 'make tree' first"
+
+mapfile -t all < <(find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+	! -name '0000-*' | sort)
+n=${1:-${#all[@]}}
+patches=("${all[@]:0:$n}")
+
+want=$( { base_field commit; cat "${patches[@]}" /dev/null; } | sha256sum | cut -d' ' -f1)
+
+if [ ! -d "$PATCHED_SRC" ]; then
+	log "creating worktree $PATCHED_SRC"
+	git -C "$STOCK_SRC" worktree prune
+	git -C "$STOCK_SRC" worktree add -q --detach "$PATCHED_SRC" pagemove-base
+fi
+g() { git -C "$PATCHED_SRC" "$@"; }
+
+if [ "$(g config --get pagemove.series || true)" = "$want" ] &&
+   [ -z "$(g status --porcelain --untracked-files=no)" ]; then
+	log "series (${#patches[@]} patches) already applied in $PATCHED_SRC"
+	exit 0
+fi
+
+# Reproducible patch commits: fixed committer, dates from the patches.
+export GIT_COMMITTER_NAME=$BASE_IDENT_NAME GIT_COMMITTER_EMAIL=$BASE_IDENT_EMAIL \
+	GIT_COMMITTER_DATE=$BASE_DATE
+g am --abort >/dev/null 2>&1 || true
+g config --unset pagemove.series || true
+g checkout -q -f -B "$SERIES_BRANCH" pagemove-base
+if [ ${#patches[@]} = 0 ]; then
+	log "patches/ has no patches: branch $SERIES_BRANCH is the base alone"
+else
+	log "git am ${#patches[@]} patches onto $(base_field commit | cut -c1-12)"
+	if ! out=$(g am --no-3way "${patches[@]}" 2>&1); then
+		echo "$out" >&2
+		failed=$(echo "$out" | sed -n 's/^Patch failed at \(.*\)$/\1/p' | head -n1)
+		g am --abort >/dev/null 2>&1 || true
+		die "patch does not apply to the base: ${failed:-see git am output above}"
+	fi
+fi
+g config pagemove.series "$want"
+log "$SERIES_BRANCH at $(g rev-parse --short HEAD): $(g log --oneline pagemove-base..HEAD | wc -l) patches"

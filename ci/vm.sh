@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make vm: boot the built kernel under virtme-ng (TCG: this host's KVM refuses
+# a standard guest) and run a command as root inside, with tracefs, debugfs
+# and bpffs mounted.  The guest sees the host's root read-only with writable
+# overlays; $PAGEMOVE_OUT (build/vm/out on the host) is shared read-write.
+# Exits with the command's status; a hard timeout kills a hung guest.
+#
+# usage: ci/vm.sh [-k stock|patched] [-m MEM] [-c CPUS] [-t SECS] [-q QMP_SOCK] -- CMD...
+STEP=vm
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat >&2 <<EOF
+usage: ci/vm.sh [-k stock|patched] [-m MEM] [-c CPUS] [-t SECS] [-q QMP_SOCK] -- CMD...
+
+  -k KERNEL   which build to boot (default: patched)
+  -m MEM      guest memory, QEMU syntax (default: 2G)
+  -c CPUS     guest vCPUs (default: 2)
+  -t SECS     hard timeout for the whole VM run (default: 900)
+  -q SOCK     expose QEMU's QMP monitor on this unix socket (balloon control)
+
+examples:
+  ci/vm.sh -- uname -a
+  ci/vm.sh -k stock -m 4G -- 'cat /proc/meminfo | head -3'
+EOF
+	exit 2
+}
+
+kernel=patched mem=2G cpus=2 timeout=900 qmp=
+while getopts "k:m:c:t:q:h" o; do
+	case $o in
+	k) kernel=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	q) qmp=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || usage
+[[ $cpus =~ ^[0-9]+$ ]] && [[ $timeout =~ ^[0-9]+$ ]] || usage
+STEP="vm $kernel"
+
+src=$(kernel_src "$kernel")
+image=$src/obj/arch/x86/boot/bzImage
+[ -f "$image" ] || die "no kernel at $image: run 'make kernel KERNEL=$kernel' first"
+command -v vng >/dev/null || die "virtme-ng missing: run 'make deps'"
+
+out=${PAGEMOVE_OUT:-$BUILD/vm/out}
+mkdir -p "$out" "$BUILD/vm"
+cmdfile=$(mktemp "$BUILD/vm/cmd.XXXXXX")
+trap 'rm -f "$cmdfile"' EXIT
+{
+	echo "export PAGEMOVE_OUT='$out' PAGEMOVE_TOP='$TOP' PAGEMOVE_KERNEL='$kernel'"
+	printf '%s\n' "$*"
+} >"$cmdfile"
+
+opts=()
+[ -n "$qmp" ] && opts+=(--qemu-opts="-qmp unix:$qmp,server=on,wait=off")
+
+log "booting $(cat "$src/obj/include/config/kernel.release") ($mem, $cpus vCPUs, timeout ${timeout}s)"
+set +e
+# vng needs a standard input that exists (it crashes on a closed one).
+timeout -k 15 "$timeout" vng --run "$image" --disable-kvm --memory "$mem" --cpus "$cpus" \
+	--balloon --rwdir "$out" "${opts[@]}" \
+	--exec "bash $TOP/ci/guest-run.sh $cmdfile" </dev/null
+rc=$?
+set -e
+case $rc in
+124|137) die "guest did not finish within ${timeout}s (killed)" ;;
+esac
+exit $rc

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Tests of the pipeline itself: each plants a failure (a corrupt download, a
+# patch that does not apply, a config option that does not exist, a broken
+# hmm-tests result) and checks that the step fails and names it.  Prints a
+# PASS:/FAIL: line per test and "N passed, N failed".
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap "rm -rf \"$tmp\"" EXIT
+passed=0 failed=0
+
+# expect NAME WANT_RC PATTERN -- CMD...: CMD exits WANT_RC ("nonzero" for any
+# failure) and its output matches PATTERN.
+expect() {
+	local name=$1 want=$2 pat=$3 out rc; shift 4
+	out=$("$@" 2>&1)
+	rc=$?
+	if { [ "$want" = nonzero ] && [ $rc != 0 ] || [ "$rc" = "$want" ]; } &&
+	   grep -qE -- "$pat" <<<"$out"; then
+		echo "PASS: $name"; passed=$((passed + 1))
+	else
+		echo "FAIL: $name: exit $rc, want $want and /$pat/; output:"
+		sed 's/^/    /' <<<"$out" | tail -n 15
+		failed=$((failed + 1))
+	fi
+}
+
+# --- downloads: a corrupt copy of the pinned package is refused and removed
+. "$TOP/ci/lib.sh"
+set +e
+mkdir -p "$tmp/shared/kernel" "$tmp/cache"
+echo "not a kernel" >"$tmp/shared/kernel/$KPKG_DEB"
+expect "tree: SHA256 mismatch of the pinned package is fatal" nonzero \
+	"SHA256 mismatch for $KPKG_DEB" -- \
+	env PAGEMOVE_SHARED="$tmp/shared" PAGEMOVE_CACHE="$tmp/cache" bash -c \
+	". '$TOP/ci/lib.sh'; fetch_deb $KPKG $KPKG_VERSION $KPKG_DEB $KPKG_SHA256"
+expect "tree: the corrupt download is not kept" 0 "^gone$" -- \
+	bash -c "[ ! -e '$tmp/cache/downloads/$KPKG_DEB' ] && echo gone"
+
+# --- series: a small stand-in base repository and patches made against it
+base=$tmp/base
+mkdir -p "$base" "$tmp/patches"
+git -C "$base" init -q -b base
+printf 'one\ntwo\nthree\n' >"$base/file"
+git -C "$base" add file
+git -C "$base" -c user.name=t -c user.email=t@t commit -q -m base
+git -C "$base" tag pagemove-base
+echo "commit=$(git -C "$base" rev-parse HEAD)" >"$tmp/patches/BASE"
+git -C "$base" checkout -q -b work
+sed -i 's/two/TWO/' "$base/file"
+git -C "$base" -c user.name=t -c user.email=t@t commit -q -am "file: shout two"
+sed -i 's/three/THREE/' "$base/file"
+git -C "$base" -c user.name=t -c user.email=t@t commit -q -am "file: shout three"
+git -C "$base" format-patch -q --cover-letter -o "$tmp/patches" pagemove-base
+git -C "$base" checkout -q --detach pagemove-base
+series() {
+	env PAGEMOVE_STOCK_SRC="$base" PAGEMOVE_PATCHED_SRC="$tmp/applied" \
+		PAGEMOVE_PATCHES="$tmp/patches" bash "$TOP/ci/series.sh" "$@"
+}
+expect "series: good patches apply, cover letter skipped" 0 "at [0-9a-f]+: 2 patches" -- series
+expect "series: the applied tree has both changes" 0 "^one TWO THREE$" -- \
+	bash -c "tr '\n' ' ' <'$tmp/applied/file' | sed 's/ \$//'"
+expect "series: a prefix applies only its patches" 0 ": 1 patches" -- series 1
+expect "series: unchanged series is not reapplied" 0 "already applied" -- series 1
+# A third patch whose context is not in the base.
+sed -e 's/Subject: \[PATCH 2\/2\] file: shout three/Subject: [PATCH 3\/3] file: bogus/' \
+	-e 's/^ two$/ zwei/' "$tmp/patches/0002-file-shout-three.patch" \
+	>"$tmp/patches/0003-file-bogus.patch"
+expect "series: a patch that does not apply fails, named" nonzero \
+	"does not apply to the base: 0003 file: bogus" -- series
+expect "series: a failed git am leaves no am in progress" 0 "^clean$" -- \
+	bash -c "[ ! -d \"\$(git -C '$tmp/applied' rev-parse --git-path rebase-apply)\" ] && echo clean"
+
+# --- config: an option that does not exist in 7.3 (the pre-7.3 balloon name)
+if [ -f "$STOCK_SRC/Makefile" ]; then
+	mkdir -p "$tmp/kconfig"
+	cp "$TOP"/kconfig/*.config "$tmp/kconfig/"
+	echo "CONFIG_MEMORY_BALLOON=y" >>"$tmp/kconfig/balloon.config"
+	expect "config: an option dropped by olddefconfig is fatal, named" nonzero \
+		"balloon.config: asked for 'CONFIG_MEMORY_BALLOON=y', got 'absent'" -- \
+		env PAGEMOVE_KCONFIG="$tmp/kconfig" PAGEMOVE_OBJ="$tmp/obj" \
+		bash "$TOP/ci/config.sh" stock
+else
+	echo "FAIL: config: planted dropped option: no base tree (run 'make tree')"
+	failed=$((failed + 1))
+fi
+
+# --- vm: refuses what it cannot boot
+expect "vm: unknown KERNEL is refused" nonzero "KERNEL must be 'stock' or 'patched'" -- \
+	bash "$TOP/ci/vm.sh" -k fancy -- true
+expect "vm: a missing kernel image is named" nonzero "no kernel at .*bzImage" -- \
+	env PAGEMOVE_PATCHED_SRC="$tmp/nowhere" bash "$TOP/ci/vm.sh" -- true
+
+# --- hmm-compare: the stock/patched comparison catches a regression
+tap() {	# tap FILE "ok|not ok NAME"...
+	local f=$1 i=0; shift
+	{ echo "TAP version 13"; for l in "$@"; do i=$((i + 1)); echo "${l/ok /ok $i }"; done
+	  echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:0"; } >"$f"
+}
+tap "$tmp/stock.tap" "ok hmm.a" "ok hmm.b" "ok hmm.c # SKIP no device" "not ok hmm.d"
+tap "$tmp/same.tap" "ok hmm.a" "ok hmm.b" "ok hmm.c" "ok hmm.d"
+tap "$tmp/regr.tap" "ok hmm.a" "not ok hmm.b" "ok hmm.c" "ok hmm.d"
+expect "hmm-compare: patched passing a superset passes" 0 \
+	"stock: +2 passed.*" -- bash "$TOP/tests/hmm-compare.sh" "$tmp/stock.tap" "$tmp/same.tap"
+expect "hmm-compare: a test lost on patched fails, named" 1 "^  hmm.b$" -- \
+	bash "$TOP/tests/hmm-compare.sh" "$tmp/stock.tap" "$tmp/regr.tap"
+head -n 3 "$tmp/stock.tap" >"$tmp/cut.tap"
+expect "hmm-compare: a suite that died (no Totals) fails" 1 "no Totals line" -- \
+	bash "$TOP/tests/hmm-compare.sh" "$tmp/cut.tap" "$tmp/same.tap"
+tap "$tmp/none.tap" "not ok hmm.a" "ok hmm.c # SKIP no device"
+expect "hmm-compare: no stock pass at all is an error" 1 "no test passed on stock" -- \
+	bash "$TOP/tests/hmm-compare.sh" "$tmp/none.tap" "$tmp/same.tap"
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
