@@ -95,11 +95,17 @@ $(BPFOUT)/%.skel.h: $(BPFOUT)/%.bpf.o
 BPF_PROGS := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
 bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 
-$(BIN)/bpfsmoke: tools/bpfsmoke.c $(BPFOUT)/smoke.skel.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS_BPF)
+TOOLS := bpfsmoke tpcheck
+TOOLUTIL := tools/toolutil.c tools/toolutil.h
 
-tools: $(BIN)/bpfsmoke
+# Each loader: tools/NAME.c + its skeleton (bpf/NAME.bpf.c, or smoke for bpfsmoke).
+$(BIN)/bpfsmoke: $(BPFOUT)/smoke.skel.h
+$(BIN)/tpcheck: $(BPFOUT)/tpcheck.skel.h include/pagemove/tpcheck.h
+$(BIN)/%: tools/%.c $(TOOLUTIL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< tools/toolutil.c -o $@ $(LDLIBS_BPF)
+
+tools: $(addprefix $(BIN)/,$(TOOLS))
 
 selftests: tree
 	@bash ci/selftests.sh

@@ -24,9 +24,7 @@ log "building ${targets[*]} in $src/obj (-j$jobs, ccache $CCACHE_DIR)"
 ccache -z >/dev/null
 start=$(date +%s)
 set +e
-make -C "$src" O=obj -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc" \
-	KBUILD_BUILD_USER=pagemove KBUILD_BUILD_HOST=pagemove \
-	"${targets[@]}" 2>&1 | tee "$src/obj/build.log" |
+kmake "$which" -j"$jobs" "${targets[@]}" 2>&1 | tee "$src/obj/build.log" |
 	awk -v tag="[$STEP]" '
 		/^  (CC|AS|LD|AR|BTF|GEN|HOSTCC)/ { n++; if (n % 250 == 0) { printf "%s %d steps...\n", tag, n; fflush() } }
 		/(error|warning):/ { print; fflush() }
@@ -39,7 +37,7 @@ if [ "$rc" != 0 ]; then
 	die "kernel build failed (exit $rc); full log: $src/obj/build.log"
 fi
 stats=$(ccache -s 2>/dev/null | grep -E '^ *(Hits|Misses):' | tr -s ' ' | paste -sd' ' -)
-release=$(make -s -C "$src" O=obj kernelrelease)
+release=$(kmake "$which" -s kernelrelease)
 printf '%s %s %ss\n' "$which" "$release" "$secs" >"$src/obj/.pagemove-build-time"
 log "built $release in ${secs}s; ccache: ${stats:-n/a}"
 [ -f "$src/obj/arch/x86/boot/bzImage" ] || die "no bzImage after the build"

@@ -44,6 +44,17 @@ kernel_src() {
 	esac
 }
 
+# kmake stock|patched ARGS...: make in that tree's O=obj with the flags every
+# build of it uses (ccache; uname -r tells the two kernels apart:
+# 7.3.0-rc7 and 7.3.0-rc7-pagemove).
+kmake() {
+	local which=$1 lv=
+	shift
+	[ "$which" = patched ] && lv=-pagemove
+	make -C "$(kernel_src "$which")" O=obj CC="ccache gcc" HOSTCC="ccache gcc" \
+		LOCALVERSION="$lv" KBUILD_BUILD_USER=pagemove KBUILD_BUILD_HOST=pagemove "$@"
+}
+
 STEP=${STEP:-pagemove}
 
 log() { printf '[%s] %s\n' "$STEP" "$*" >&2; }

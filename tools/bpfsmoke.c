@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "smoke.skel.h"
+#include "toolutil.h"
 
 static struct env {
 	int calls;
@@ -67,31 +67,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	return vfprintf(stderr, format, args);
-}
-
-static int run_cmd(char **cmd)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "bpfsmoke: cannot run %s: %s\n", cmd[0], strerror(errno));
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
@@ -101,7 +76,7 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	libbpf_set_print(libbpf_print_fn);
+	tool_libbpf_init(env.verbose);
 
 	skel = smoke_bpf__open();
 	if (!skel) {
@@ -123,7 +98,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < env.calls; i++)
 		syscall(SYS_getppid);
 	if (env.cmd && env.cmd[0]) {
-		rc = run_cmd(env.cmd);
+		rc = tool_run_command(env.cmd);
 		if (rc)
 			fprintf(stderr, "bpfsmoke: workload exited with %d\n", rc);
 	}

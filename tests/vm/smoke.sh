@@ -10,9 +10,7 @@ want_release=$1
 want_version=$2
 top=${PAGEMOVE_TOP:?}
 failed=0
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; failed=$((failed + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # 1. The guest runs the kernel we built, not the host's.
 got=$(uname -r)

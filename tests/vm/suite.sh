@@ -1,17 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of `make check`'s VM tests, one boot per kernel: the smoke
-# checks, then the tree's hmm-tests.  Prints PASS:/FAIL: lines for the host.
+# checks, then the tree's hmm-tests -- on the patched kernel inside the
+# tracepoint checks of tests/vm/events.sh, which also run the zsmalloc and
+# balloon workloads.  Prints PASS:/FAIL: lines for the host.
 #
 # usage: suite.sh EXPECTED_RELEASE EXPECTED_UTS_VERSION
 set -u
 here=$(dirname "$0")
+failed=0
+. "$here/lib.sh"
 bash "$here/smoke.sh" "$1" "$2"
 failed=$?
-if bash "$here/hmm-tests.sh"; then
-	echo "PASS: hmm-tests ran to completion"
+if [ "$PAGEMOVE_KERNEL" = patched ]; then
+	bash "$here/events.sh"
+	failed=$((failed + $?))
+elif bash "$here/hmm-tests.sh"; then
+	pass "hmm-tests ran to completion"
 else
-	echo "FAIL: hmm-tests ran to completion: see $PAGEMOVE_OUT/hmm-tests-$PAGEMOVE_KERNEL.tap"
-	failed=$((failed + 1))
+	fail "hmm-tests ran to completion" "see $PAGEMOVE_OUT/hmm-tests-$PAGEMOVE_KERNEL.tap"
 fi
 exit $failed

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters shared by bpf/tpcheck.bpf.c and tools/tpcheck.c: what the
+ * series' tracepoints report (tp_*) next to independent counts of the
+ * same work from fentry/fexit on the functions that do it (fn_*, fx_*).
+ * One X() per counter; both sides expand the same list.
+ */
+#ifndef PAGEMOVE_TPCHECK_H
+#define PAGEMOVE_TPCHECK_H
+
+#define TPCHECK_COUNTERS				\
+	/* migrate_device tracepoints */		\
+	X(tp_migrate_vma_setup_begin)			\
+	X(tp_migrate_vma_collect)			\
+	X(tp_migrate_device_unmap)			\
+	X(tp_migrate_device_pages_begin)		\
+	X(tp_migrate_device_pages_end)			\
+	X(tp_migrate_device_finalize_begin)		\
+	X(tp_migrate_device_finalize_end)		\
+	X(tp_migrate_vma_collect_hole)			\
+	X(tp_migrate_vma_collect_skip)			\
+	X(tp_migrate_device_unmap_fail)			\
+	X(tp_migrate_device_pages_fail)			\
+	/* ... and the functions they sit in */		\
+	X(fx_migrate_vma_setup_ok)			\
+	X(fn_migrate_pages)				\
+	X(fn_migrate_finalize)				\
+	/* zsmalloc tracepoints */			\
+	X(tp_zs_page_isolate)				\
+	X(tp_zs_page_migrate_begin)			\
+	X(tp_zs_page_migrate_end)			\
+	X(tp_zs_page_migrate_success)			\
+	X(tp_zs_page_migrate_busy)			\
+	X(tp_zs_page_migrate_objs)			\
+	X(tp_zs_page_putback)				\
+	X(tp_zs_compact_begin)				\
+	X(tp_zs_compact_end)				\
+	X(tp_zs_compact_class)				\
+	X(tp_zs_compact_pages_freed)			\
+	X(tp_zs_compact_class_pages_freed)		\
+	/* ... and the functions they sit in */		\
+	X(fn_zs_page_isolate)				\
+	X(fx_zs_page_migrate)				\
+	X(fx_zs_page_migrate_ok)			\
+	X(fx_zs_page_migrate_busy)			\
+	X(fn_zs_page_putback)				\
+	X(fx_zs_compact_pages_freed)			\
+	/* balloon tracepoints */			\
+	X(tp_balloon_batch_begin)			\
+	X(tp_balloon_batch_end)				\
+	X(tp_balloon_deflate_batches)			\
+	X(tp_balloon_inflated_pfns)			\
+	X(tp_balloon_deflated_pfns)			\
+	X(tp_balloon_page_alloc_fail)			\
+	X(tp_balloon_tell_host_begin)			\
+	X(tp_balloon_tell_host_end)			\
+	X(tp_balloon_page_migrate)			\
+	X(tp_balloon_page_migrate_ok)			\
+	/* ... and the functions they sit in */		\
+	X(fn_tell_host)					\
+	X(fn_leak_balloon)
+
+struct tpcheck_counts {
+#define X(name) unsigned long long name;
+	TPCHECK_COUNTERS
+#undef X
+};
+
+#endif /* PAGEMOVE_TPCHECK_H */

@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host side of the balloon workload in tests/vm/events.sh: watch the VM's
+# output for the guest's cues and drive QEMU's balloon over QMP.
+#   "pagemove: balloon ready"     -> shrink the guest by MIB, wait until done
+#   "pagemove: balloon inflated"  -> give the memory back, wait until done
+# Prints what it did and how long each step took.
+#
+# usage: tests/balloon-drive.sh QMP_SOCKET VM_LOG [MIB]
+set -u
+sock=$1 vmlog=$2 mib=${3:-512}
+timeout=${BALLOON_TIMEOUT:-600}
+
+say() { printf 'balloon-drive: %s\n' "$*"; }
+
+# qmp JSON...: one session: capabilities, then each command; prints replies.
+qmp() {
+	{
+		echo '{"execute":"qmp_capabilities"}'
+		for c in "$@"; do echo "$c"; done
+		sleep 0.3
+	} | socat -t 2 - "UNIX-CONNECT:$sock" 2>/dev/null
+}
+actual() {
+	qmp '{"execute":"query-balloon"}' |
+		sed -n 's/.*"return": *{ *"actual": *\([0-9]*\).*/\1/p' | head -n1
+}
+wait_line() {
+	local i
+	for i in $(seq $((timeout * 2))); do
+		grep -q "^$1" "$vmlog" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	say "timed out waiting for '$1'"
+	return 1
+}
+# balloon_to BYTES: set the target, wait until the guest reached it.
+balloon_to() {
+	local start i now
+	start=$(date +%s%N)
+	qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$1}}" >/dev/null
+	for i in $(seq $((timeout * 4))); do
+		now=$(actual)
+		if [ "$now" = "$1" ]; then
+			say "guest at $(($1 >> 20)) MiB after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+			return 0
+		fi
+		sleep 0.25
+	done
+	say "guest did not reach $(($1 >> 20)) MiB (at ${now:-?} bytes)"
+	return 1
+}
+
+wait_line "pagemove: balloon ready" || exit 1
+full=$(actual)
+[ -n "$full" ] || { say "no answer from QMP at $sock"; exit 1; }
+say "guest has $((full >> 20)) MiB; inflating by $mib MiB"
+balloon_to $((full - (mib << 20))) || exit 1
+wait_line "pagemove: balloon inflated" || exit 1
+say "deflating"
+balloon_to "$full" || exit 1
