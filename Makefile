@@ -34,7 +34,7 @@ $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
 .PHONY: help deps tree series kernel kernels vm bpf tools selftests check demo \
-	clean distclean
+	bench export-series clean distclean
 
 help:
 	@echo 'pagemove — tracepoints, BPF tracers and analysis for Linux page movers'
@@ -52,6 +52,8 @@ help:
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
+	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
+	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
 	@echo
 	@echo 'Examples:'
 	@echo "  make vm CMD='uname -r; cat /sys/block/zram0/mm_stat'"
@@ -117,6 +119,15 @@ check:
 
 demo:
 	@bash ci/demo.sh
+
+# Benchmarks (not tests): ROUNDS=5 by default.
+bench: selftests
+	@$(MAKE) --no-print-directory kernels
+	@bash ci/bench.sh
+
+# Regenerate patches/ from the branch developed in build/linux-pagemove.
+export-series:
+	@bash ci/export-series.sh
 
 clean:
 	rm -rf $(BIN) $(BPFOUT) $(BUILD)/vm $(BUILD)/selftests

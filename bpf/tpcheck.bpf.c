@@ -15,8 +15,8 @@
 /* From the series' trace headers (include/trace/events/{zsmalloc,balloon}.h). */
 #define ZS_MIGRATE_SUCCESS	0
 #define ZS_MIGRATE_BUSY		1
-#define BALLOON_INFLATE		0
-#define BALLOON_DEFLATE		1
+#define BALLOON_DIR_INFLATE	0
+#define BALLOON_DIR_DEFLATE	1
 
 struct tpcheck_counts counts;
 
@@ -127,7 +127,7 @@ SEC("raw_tp/balloon_batch_begin")
 int BPF_PROG(tp_bl_batch_begin, int dir, unsigned int requested_pfns)
 {
 	INC(tp_balloon_batch_begin);
-	if (dir == BALLOON_DEFLATE)
+	if (dir == BALLOON_DIR_DEFLATE)
 		INC(tp_balloon_deflate_batches);
 	return 0;
 }
@@ -136,7 +136,7 @@ int BPF_PROG(tp_bl_batch_end, int dir, unsigned int requested_pfns,
 	     unsigned int done_pfns)
 {
 	INC(tp_balloon_batch_end);
-	if (dir == BALLOON_INFLATE)
+	if (dir == BALLOON_DIR_INFLATE)
 		ADD(tp_balloon_inflated_pfns, done_pfns);
 	else
 		ADD(tp_balloon_deflated_pfns, done_pfns);

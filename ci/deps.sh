@@ -11,7 +11,7 @@ PKGS=(
 	libjson-c-dev gnuplot-nox pkg-config
 	# kernel build
 	flex bison bc libssl-dev dwarves cpio zstd xz-utils ccache kmod rsync
-	python3 git
+	python3 python3-ply python3-git git
 	# VM and patch tooling (udev: virtme-init needs its /dev/virtio-ports links)
 	qemu-system-x86 udev busybox-static b4 socat
 )

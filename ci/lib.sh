@@ -130,3 +130,34 @@ ccache_env() {
 	export CCACHE_COMPILERCHECK=content
 	mkdir -p "$CCACHE_DIR"
 }
+
+uts_version() { sed -n 's/^#define UTS_VERSION "\(.*\)"/\1/p' "$1/obj/include/generated/utsversion.h"; }
+
+# One boot per kernel; on the patched one the host drives the balloon over
+# QMP while the guest counts the series' events (tests/vm/events.sh).
+vm_suite() {	# vm_suite stock|patched LOG
+	local src sock driver=0 rc=0 drc=0 balloon=0
+	src=$(kernel_src "$1")
+	sock=$BUILD/vm/qmp-$1.sock
+	rm -f "$sock"
+	if [ "$1" = patched ]; then
+		balloon=1
+		bash "$TOP/tests/balloon-drive.sh" "$sock" "$2" 512 &
+		driver=$!
+	fi
+	PAGEMOVE_OUT=$BUILD/vm/out bash "$TOP/ci/vm.sh" -k "$1" -m 2G -c 2 -t 1500 -q "$sock" -- \
+		PAGEMOVE_BALLOON=$balloon bash "$TOP/tests/vm/suite.sh" \
+		"$(cat "$src/obj/include/config/kernel.release")" "'$(uts_version "$src")'" || rc=$?
+	if [ "$driver" != 0 ]; then
+		# The guest waits for the deflation before it ends: a driver
+		# still running now has failed.
+		kill "$driver" 2>/dev/null || true
+		wait "$driver" || drc=$?
+		if [ "$drc" = 0 ]; then
+			echo "PASS: host inflated and deflated the guest's balloon over QMP"
+		else
+			echo "FAIL: host inflated and deflated the guest's balloon over QMP: exit $drc"
+		fi
+	fi
+	return $rc
+}

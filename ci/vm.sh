@@ -64,7 +64,7 @@ log "booting $(cat "$src/obj/include/config/kernel.release") ($mem, $cpus vCPUs,
 set +e
 # vng needs a standard input that exists (it crashes on a closed one).
 timeout -k 15 "$timeout" vng --run "$image" --disable-kvm --memory "$mem" --cpus "$cpus" \
-	--balloon --rwdir "$out" "${opts[@]}" \
+	--balloon --rwdir "$out=$out" "${opts[@]}" \
 	--exec "bash $TOP/ci/guest-run.sh $cmdfile" </dev/null
 rc=$?
 set -e

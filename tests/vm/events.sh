@@ -4,7 +4,8 @@
 # (and perf), and while tpcheck counts them next to fentry/fexit counts of
 # the functions they sit in, the workloads make them fire:
 #   - the tree's hmm-tests (migrate_device events),
-#   - zram writes, frees, zram compaction and memory compaction (zsmalloc),
+#   - zram writes, frees, zram compaction, and memory offlining that
+#     migrates the zspages (zsmalloc),
 #   - a balloon inflate/deflate driven by the host over QMP, when
 #     PAGEMOVE_BALLOON=1 (balloon events).
 # The counts must agree with the fentry/fexit counts and with the kernel's
@@ -49,6 +50,21 @@ done
 
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
+# tracefs hist triggers on some events: a second, BPF-free count of them,
+# with reasons and results shown by name in the log.
+HISTS="migrate_device/migrate_vma_collect_skip:reason:nr_pages
+	migrate_device/migrate_vma_collect_hole:reason:nr_pages
+	zsmalloc/zs_page_migrate_end:result:nr_objs
+	zsmalloc/zs_compact_end:pool:nr_pages_freed
+	balloon/balloon_batch_end:dir:done_pfns
+	balloon/balloon_page_migrate:result:hitcount"
+for h in $HISTS; do
+	IFS=: read -r ev key val <<<"$h"
+	echo "hist:keys=$key:vals=$val" >"$T/$ev/trigger" ||
+		fail "hist trigger on $ev" "cannot set it"
+done
+hist_hits() { sed -n 's/^ *Hits: *//p' "$T/$1/hist"; }
+
 # 2. Count while the workloads run.
 rm -f "$out/tpcheck.txt"
 "$top/build/bin/tpcheck" -o "$out/tpcheck.txt" >"$out/tpcheck.log" 2>&1 &
@@ -71,8 +87,25 @@ else
 	fail "hmm-tests ran to completion" "see $out/hmm-tests-${PAGEMOVE_KERNEL}.tap"
 fi
 
-# zram: 32 MiB over many size classes, then every other page freed (zero
-# pages are not kept by zsmalloc), then zram's and the kernel's compaction.
+# zram: zspages are movable, but where memory compaction finds them is luck
+# (its scanners often meet before they reach them).  Memory offlining is
+# not: make the top memory blocks ZONE_MOVABLE, where zsmalloc's movable
+# allocations go first, write 32 MiB over many size classes, free every
+# other page (zero pages are not kept by zsmalloc), compact the pool, then
+# offline the movable blocks, which migrates every zspage in them.
+M=/sys/devices/system/memory
+movable=()
+for b in $(ls -d $M/memory[0-9]* | sort -V | tail -n 5); do
+	echo offline >"$b/state" 2>/dev/null && movable+=("$b")
+done
+for b in "${movable[@]}"; do
+	echo online_movable >"$b/state" || fail "online_movable $(basename "$b")" "refused"
+done
+if [ ${#movable[@]} -gt 0 ]; then
+	pass "${#movable[@]} memory blocks made ZONE_MOVABLE for the zspages"
+else
+	fail "memory blocks made ZONE_MOVABLE" "no block could be offlined"
+fi
 zram=/sys/block/zram0
 echo 1 >$zram/reset
 echo 128M >$zram/disksize
@@ -94,11 +127,14 @@ PY
 compacted0=$(awk '{ print $7 }' $zram/mm_stat)
 echo 1 >$zram/compact
 compacted=$(( $(awk '{ print $7 }' $zram/mm_stat) - compacted0 ))
-echo 1 >/proc/sys/vm/compact_memory
+for b in "${movable[@]}"; do
+	echo offline >"$b/state" || fail "offline $(basename "$b") with zspages in it" "refused"
+	echo online_movable >"$b/state"
+done
 echo "zram: mm_stat $(cat $zram/mm_stat)"
 
-# Balloon: the host shrinks the guest by 512 MiB, we compact memory while
-# it is inflated (balloon pages are movable), the host gives it back.
+# Balloon: the host shrinks the guest by 512 MiB, we offline the movable
+# blocks while it is inflated, the host gives the memory back.
 want_pfns=$((512 * 256))
 inflate0=$(vmstat balloon_inflate) deflate0=$(vmstat balloon_deflate)
 bmigrate0=$(vmstat balloon_migrate)
@@ -113,7 +149,12 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 	echo "pagemove: balloon ready"
 	wait_vmstat balloon_inflate "$inflate0" $want_pfns ||
 		fail "balloon inflated by the host" "balloon_inflate +$(( $(vmstat balloon_inflate) - inflate0 ))"
-	echo 1 >/proc/sys/vm/compact_memory
+	# Inflated pages are movable and went to ZONE_MOVABLE first:
+	# offlining those blocks migrates them (balloon_page_migrate).
+	for b in "${movable[@]}"; do
+		echo offline >"$b/state" || fail "offline $(basename "$b") with balloon pages in it" "refused"
+		echo online_movable >"$b/state"
+	done
 	echo "pagemove: balloon inflated"
 	wait_vmstat balloon_deflate "$deflate0" $want_pfns ||
 		fail "balloon deflated by the host" "balloon_deflate +$(( $(vmstat balloon_deflate) - deflate0 ))"
@@ -134,6 +175,23 @@ while read -r k v; do c[$k]=$v; done <"$out/tpcheck.txt"
 sed 's/^/  tpcheck: /' "$out/tpcheck.txt"
 
 # 3. What the tracepoints say against what independent counts say.
+echo "tracefs hist triggers:"
+for h in $HISTS; do
+	IFS=: read -r ev key val <<<"$h"
+	grep -E '^\{|Hits' "$T/$ev/hist" | sed "s|^|  $ev: |"
+done
+check_eq "hist: migrate_vma_collect_skip hits = BPF count" \
+	"$(hist_hits migrate_device/migrate_vma_collect_skip)" "${c[tp_migrate_vma_collect_skip]}"
+check_eq "hist: migrate_vma_collect_hole hits = BPF count" \
+	"$(hist_hits migrate_device/migrate_vma_collect_hole)" "${c[tp_migrate_vma_collect_hole]}"
+check_eq "hist: zs_page_migrate_end hits = BPF count" \
+	"$(hist_hits zsmalloc/zs_page_migrate_end)" "${c[tp_zs_page_migrate_end]}"
+check_eq "hist: zs_compact_end hits = BPF count" \
+	"$(hist_hits zsmalloc/zs_compact_end)" "${c[tp_zs_compact_end]}"
+check_eq "hist: balloon_batch_end hits = BPF count" \
+	"$(hist_hits balloon/balloon_batch_end)" "${c[tp_balloon_batch_end]}"
+check_eq "hist: balloon_page_migrate hits = BPF count" \
+	"$(hist_hits balloon/balloon_page_migrate)" "${c[tp_balloon_page_migrate]}"
 echo "migrate_device:"
 check_gt0 "migrate_vma_setup_begin fired" "${c[tp_migrate_vma_setup_begin]}"
 check_eq "migrate_vma_setup_begin = successful migrate_vma_setup() (fexit)" \
@@ -198,6 +256,7 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 		"${c[tp_balloon_tell_host_end]}" "${c[tp_balloon_tell_host_begin]}"
 	check_eq "deflate batches = leak_balloon() calls (fentry)" \
 		"${c[tp_balloon_deflate_batches]}" "${c[fn_leak_balloon]}"
+	check_gt0 "balloon_page_migrate fired" "${c[tp_balloon_page_migrate]}"
 	check_eq "balloon_page_migrate result=0 = vmstat balloon_migrate" \
 		"${c[tp_balloon_page_migrate_ok]}" "$bmigrated"
 else

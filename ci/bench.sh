@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: cost of the series' tracepoints on device migration.  One run
+# boots the stock and the patched kernel in turn (same VM shape) and times
+# the tree's hmm-tests migration benchmark (256 MiB to the device and back)
+# ROUNDS times on each; on the patched kernel with the migrate_device events
+# disabled and enabled, alternately.  Prints medians, min-max and the ratio
+# to stock; writes build/bench/hmm-cost.{log,txt}.
+STEP=bench
+. "$(dirname "$0")/lib.sh"
+
+rounds=${ROUNDS:-5}
+out=$BUILD/bench
+mkdir -p "$out"
+: >"$out/hmm-cost.log"
+for k in stock patched; do
+	[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"
+	log "$k kernel: $rounds rounds"
+	bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -- \
+		bash "$TOP/tests/bench/hmm-cost.sh" "$rounds" 2>&1 | tee -a "$out/hmm-cost.log" |
+		grep '^bench' || true
+done
+grep -q '^bench kernel=patched events=on' "$out/hmm-cost.log" ||
+	die "no measurements from the patched kernel (see $out/hmm-cost.log)"
+
+awk '
+	/^bench kernel=/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		key = f["pages"] " " f["dir"] " " f["kernel"] " " f["events"]
+		n[key]++; v[key, n[key]] = f["ms"]
+	}
+	function median(key,   m, i, j, t, a) {
+		m = n[key]
+		for (i = 1; i <= m; i++) a[i] = v[key, i]
+		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		lo[key] = a[1]; hi[key] = a[m]
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+	}
+	END {
+		printf "%-5s %-4s %-22s %5s %10s %21s %9s\n", "pages", "dir", "kernel", "runs", "median ms", "min-max ms", "vs stock"
+		split("thp 4k", P, " "); split("s2d d2s", D, " ")
+		split("stock off|patched off|patched on", K, "|")
+		for (p = 1; p <= 2; p++) for (d = 1; d <= 2; d++) {
+			base = median(P[p] " " D[d] " stock off")
+			for (k = 1; k <= 3; k++) {
+				key = P[p] " " D[d] " " K[k]
+				if (!n[key]) continue
+				med = median(key)
+				split(K[k], kk, " ")
+				label = kk[1] (kk[1] == "patched" ? ", events " kk[2] : "")
+				printf "%-5s %-4s %-22s %5d %10.1f %10.1f-%-10.1f %8.3fx\n", P[p], D[d], label, n[key], med, lo[key], hi[key], med / base
+			}
+		}
+	}' "$out/hmm-cost.log" | tee "$out/hmm-cost.txt"
+log "256 MiB migrations, $rounds rounds each, TCG guest; table in $out/hmm-cost.txt"
