@@ -22,17 +22,24 @@ result() {	# result NAME STATUS [WHY]
 	fi
 }
 
+# prereqs NAME KEY...: true if every KEY passed, else NAME counts as failed.
+prereqs() {
+	local name=$1 k
+	shift
+	for k; do
+		[ "${ok[$k]:-0}" = 1 ] && continue
+		result "$name" 1 "not run: '$k' failed"
+		return 1
+	done
+}
+
 # step KEY NAME [needs KEY...] -- CMD...: run CMD as one test.
 step() {
-	local key=$1 name=$2 s rc; shift 2
-	while [ "$1" != -- ]; do
-		if [ "${ok[$1]:-0}" != 1 ]; then
-			result "$name" 1 "not run: '$1' failed"
-			return
-		fi
-		shift
-	done
+	local key=$1 name=$2 s rc deps=()
+	shift 2
+	while [ "$1" != -- ]; do deps+=("$1"); shift; done
 	shift
+	prereqs "$name" "${deps[@]}" || return
 	printf '\n=== %s\n' "$name"
 	s=$(date +%s)
 	"$@"
@@ -44,18 +51,16 @@ step() {
 
 # Count the PASS:/FAIL: lines a sub-suite prints; its exit status must agree.
 suite() {	# suite KEY NAME LOG [needs...] -- CMD...
-	local key=$1 name=$2 log=$3 rc np nf; shift 3
-	while [ "$1" != -- ]; do
-		if [ "${ok[$1]:-0}" != 1 ]; then
-			result "$name" 1 "not run: '$1' failed"
-			return
-		fi
-		shift
-	done
+	local key=$1 name=$2 log=$3 s rc np nf deps=()
+	shift 3
+	while [ "$1" != -- ]; do deps+=("$1"); shift; done
 	shift
+	prereqs "$name" "${deps[@]}" || return
 	printf '\n=== %s\n' "$name"
+	s=$(date +%s)
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	printf '=== %s: exit %d, %ds\n' "$name" "$rc" $(( $(date +%s) - s ))
 	np=$(grep -c '^PASS: ' "$log")
 	nf=$(grep -c '^FAIL: ' "$log")
 	passed=$((passed + np)); failed=$((failed + nf))
