@@ -33,7 +33,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools selftests check demo \
+.PHONY: help deps tree series kernel kernels vm bpf tools selftests unit check demo \
 	bench export-series clean distclean
 
 help:
@@ -52,6 +52,7 @@ help:
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
+	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
 	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
 	@echo
@@ -112,6 +113,20 @@ tools: $(addprefix $(BIN)/,$(TOOLS))
 selftests: tree
 	@bash ci/selftests.sh
 
+# --- unit tests: C, under ASan and UBSan ---------------------------------------
+
+LIB_SRCS   := $(wildcard lib/*.c)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -Iinclude \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $< $(LIB_SRCS) -o $@ -lm
+
+unit: $(UNIT_TESTS)
+	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
 # --- the two main commands ----------------------------------------------------
 
 check:
@@ -130,7 +145,7 @@ export-series:
 	@bash ci/export-series.sh
 
 clean:
-	rm -rf $(BIN) $(BPFOUT) $(BUILD)/vm $(BUILD)/selftests
+	rm -rf $(BIN) $(BPFOUT) $(BUILD)/vm $(BUILD)/selftests $(BUILD)/unit
 
 distclean:
 	rm -rf $(BUILD)

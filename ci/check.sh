@@ -98,9 +98,12 @@ checkpatch() {
 }
 
 step deps "make deps: packages and virtme-ng installed" -- bash "$TOP/ci/deps.sh"
-suite unit "ci unit tests" "$logdir/unit.log" deps -- bash "$TOP/tests/ci/run.sh"
+suite cunit "C unit tests (ASan, UBSan)" "$logdir/cunit.log" deps -- \
+	make -C "$TOP" --no-print-directory unit
 step tree "make tree: pinned base unpacked, SHA256 and commit ID verified" deps -- \
 	bash "$TOP/ci/tree.sh"
+# After tree: the planted-config test runs olddefconfig in the base tree.
+suite unit "ci unit tests" "$logdir/unit.log" tree -- bash "$TOP/tests/ci/run.sh"
 step series "make series: patches/ applies with git am" tree -- bash "$TOP/ci/series.sh"
 step checkpatch "checkpatch --strict on every patch" series -- checkpatch
 step kstock "make kernel KERNEL=stock" tree -- bash "$TOP/ci/kernel.sh" stock

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace side of the shared histogram (include/pagemove/hist.h). */
+#ifndef PAGEMOVE_LIB_HIST_H
+#define PAGEMOVE_LIB_HIST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pagemove/hist.h"
+
+/* Largest value that falls into @slot. */
+uint64_t pm_hist_slot_high(unsigned int slot);
+
+void pm_hist_add(struct pm_hist *h, uint64_t value);
+
+/* dst += src; false (dst unchanged) if a counter would overflow. */
+bool pm_hist_merge(struct pm_hist *dst, const struct pm_hist *src);
+
+/*
+ * The @pct percentile (0 < pct <= 100) of the recorded values, linearly
+ * interpolated inside its slot and never above the largest value seen.
+ * Exact for values below PM_HIST_SUB; otherwise within a slot's width
+ * (1/PM_HIST_SUB of the value).  0 for an empty histogram.
+ */
+double pm_hist_percentile(const struct pm_hist *h, double pct);
+
+double pm_hist_mean(const struct pm_hist *h);
+
+#endif /* PAGEMOVE_LIB_HIST_H */
