@@ -33,7 +33,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools selftests unit check demo \
+.PHONY: help deps tree series kernel kernels vm bpf tools selftests unit fuzz check demo \
 	bench export-series clean distclean
 
 help:
@@ -53,6 +53,7 @@ help:
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
+	@echo '  make fuzz            libFuzzer on the event-log reader (FUZZ_SECONDS=30)'
 	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
 	@echo
@@ -127,6 +128,21 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
+# libFuzzer on the event-log reader, FUZZ_SECONDS long, from a seed log.
+FUZZ_SECONDS ?= 30
+$(BUILD)/fuzz/fuzz_log: tests/fuzz/fuzz_log.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) -o $@ -lm
+$(BUILD)/fuzz/mkseed: tests/fuzz/mkseed.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $< $(LIB_SRCS) -o $@ -lm
+
+fuzz: $(BUILD)/fuzz/fuzz_log $(BUILD)/fuzz/mkseed
+	@mkdir -p $(BUILD)/fuzz/corpus
+	@$(BUILD)/fuzz/mkseed $(BUILD)/fuzz/corpus
+	@set -o pipefail; $(BUILD)/fuzz/fuzz_log -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 $(BUILD)/fuzz/corpus 2>&1 | tail -n 12
+
 # --- the two main commands ----------------------------------------------------
 
 check:
@@ -145,7 +161,7 @@ export-series:
 	@bash ci/export-series.sh
 
 clean:
-	rm -rf $(BIN) $(BPFOUT) $(BUILD)/vm $(BUILD)/selftests $(BUILD)/unit
+	rm -rf $(BIN) $(BPFOUT) $(BUILD)/vm $(BUILD)/selftests $(BUILD)/unit $(BUILD)/fuzz
 
 distclean:
 	rm -rf $(BUILD)

@@ -100,6 +100,8 @@ checkpatch() {
 step deps "make deps: packages and virtme-ng installed" -- bash "$TOP/ci/deps.sh"
 suite cunit "C unit tests (ASan, UBSan)" "$logdir/cunit.log" deps -- \
 	make -C "$TOP" --no-print-directory unit
+step fuzz "libFuzzer: the event-log reader survives ${FUZZ_SECONDS:-30}s" deps -- \
+	make -C "$TOP" --no-print-directory fuzz
 step tree "make tree: pinned base unpacked, SHA256 and commit ID verified" deps -- \
 	bash "$TOP/ci/tree.sh"
 # After tree: the planted-config test runs olddefconfig in the base tree.

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libFuzzer harness for the event-log reader (lib/log.c). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../lib/log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[PM_ERR_LEN];
+	struct pm_log_reader *r = pm_log_open_mem(data, size, err);
+	struct pm_rec rec;
+
+	if (!r)
+		return 0;
+	while (pm_log_next(r, &rec) > 0)
+		;
+	pm_log_free(r);
+	return 0;
+}
