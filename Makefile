@@ -19,6 +19,7 @@ STOCK_OBJ := $(BUILD)/linux-stock/obj
 VMLINUX ?= $(STOCK_OBJ)/vmlinux
 
 CC      ?= gcc
+LIB_SRCS := $(wildcard lib/*.c)
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
@@ -99,15 +100,22 @@ $(BPFOUT)/%.skel.h: $(BPFOUT)/%.bpf.o
 BPF_PROGS := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
 bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 
-TOOLS := bpfsmoke tpcheck
+TOOLS := bpfsmoke tpcheck migratevma hmmbench
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
 
-# Each loader: tools/NAME.c + its skeleton (bpf/NAME.bpf.c, or smoke for bpfsmoke).
+# Each loader: tools/NAME.c + its skeleton (bpf/NAME.bpf.c, or smoke for
+# bpfsmoke), the shared helpers and lib/ (histograms, event log).
 $(BIN)/bpfsmoke: $(BPFOUT)/smoke.skel.h
 $(BIN)/tpcheck: $(BPFOUT)/tpcheck.skel.h include/pagemove/tpcheck.h
+$(BIN)/migratevma: $(BPFOUT)/migratevma.skel.h include/pagemove/migratevma.h $(LIB_SRCS)
 $(BIN)/%: tools/%.c $(TOOLUTIL)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< tools/toolutil.c -o $@ $(LDLIBS_BPF)
+	$(CC) $(CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
+
+# A workload driver: no BPF.
+$(BIN)/hmmbench: tools/hmmbench.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@
 
 tools: $(addprefix $(BIN)/,$(TOOLS))
 
@@ -116,7 +124,6 @@ selftests: tree
 
 # --- unit tests: C, under ASan and UBSan ---------------------------------------
 
-LIB_SRCS   := $(wildcard lib/*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

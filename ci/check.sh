@@ -82,19 +82,32 @@ vm_exit_status() {	# a command's exit status and output come back from the guest
 		{ echo "expected exit 7 and the guest's output, got exit $rc" >&2; return 1; }
 }
 
+# checkpatch --strict on every patch: no ERROR, no WARNING, and every CHECK
+# that remains is named (its message quoted) in that patch's commit message.
 checkpatch() {
-	local p n=0 bad=0
+	local p n=0 bad=0 out msg why
 	for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
 		[ -e "$p" ] || continue
 		case $(basename "$p") in 0000-*) continue ;; esac
 		n=$((n + 1))
 		# From the tree's top (checkpatch misreads patches otherwise), with
-		# Debian's python3 for spdxcheck.py (python3-ply).
-		(cd "$PATCHED_SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "$p") ||
+		# Debian's python3 for spdxcheck.py (python3-ply, python3-git).
+		out=$(cd "$PATCHED_SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict "$p")
+		why=$(sed -n '1,/^---$/p' "$p" | tr -s ' \n' '  ')
+		if grep -qE '^(ERROR|WARNING):' <<<"$out"; then
+			echo "$out" | grep -E -A3 '^(ERROR|WARNING):' >&2
 			bad=1
+		fi
+		while IFS= read -r msg; do
+			if ! grep -qF "$msg" <<<"$why"; then
+				echo "$(basename "$p"): CHECK not justified in the commit message: $msg" >&2
+				bad=1
+			fi
+		done < <(sed -n 's/^CHECK: //p' <<<"$out" | sort -u)
+		echo "$(basename "$p"): $(tail -n 1 <<<"$(grep '^total:' <<<"$out")")"
 	done
 	echo "checkpatch --strict: $n patches"
-	return $bad
+	[ "$n" -gt 0 ] && return $bad
 }
 
 step deps "make deps: packages and virtme-ng installed" -- bash "$TOP/ci/deps.sh"
@@ -115,9 +128,9 @@ step tools "make bpf tools: BPF objects and loaders build" kstock -- \
 	make -C "$TOP" --no-print-directory bpf tools
 step selftests "make selftests: the tree's hmm-tests build" tree -- bash "$TOP/ci/selftests.sh"
 step vmexit "vm: guest exit status and output reach the host" kstock -- vm_exit_status
-suite vmpatched "vm patched: smoke, series events, hmm-tests" "$logdir/vm-patched.log" \
+suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma" "$logdir/vm-patched.log" \
 	kpatched tools selftests -- vm_suite patched "$logdir/vm-patched.log"
-suite vmstock "vm stock: smoke + hmm-tests" "$logdir/vm-stock.log" \
+suite vmstock "vm stock: smoke, hmm-tests, migratevma" "$logdir/vm-stock.log" \
 	kstock tools selftests -- vm_suite stock "$logdir/vm-stock.log"
 step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock -- \
 	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \

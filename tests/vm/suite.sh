@@ -3,7 +3,8 @@
 # Guest side of `make check`'s VM tests, one boot per kernel: the smoke
 # checks, then the tree's hmm-tests -- on the patched kernel inside the
 # tracepoint checks of tests/vm/events.sh, which also run the zsmalloc and
-# balloon workloads.  Prints PASS:/FAIL: lines for the host.
+# balloon workloads -- then each tracer against its workload (migratevma
+# with hmmbench).  Prints PASS:/FAIL: lines for the host.
 #
 # usage: suite.sh EXPECTED_RELEASE EXPECTED_UTS_VERSION
 set -u
@@ -20,4 +21,7 @@ elif bash "$here/hmm-tests.sh"; then
 else
 	fail "hmm-tests ran to completion" "see $PAGEMOVE_OUT/hmm-tests-$PAGEMOVE_KERNEL.tap"
 fi
+# The tracers, each against its workload.
+bash "$here/migratevma.sh"
+failed=$((failed + $?))
 exit $failed

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migratevma.bpf.c - stages of device migration (migrate_vma_setup() ..
+ * migrate_vma_finalize()), per thread, summarised in the kernel (one
+ * log-linear histogram per stage, page counts, per-reason page counts) and
+ * one ring-buffer event per finished migration for timelines.
+ *
+ * Every attach variant is here; the loader enables one per hook group:
+ *   tp_btf   the pagemove series' migrate_device events (all stages and
+ *            reasons);
+ *   fentry   migrate_vma_setup/pages/finalize and migrate_device_unmap
+ *            (no reasons: the kernel does not say them without the series);
+ *   kprobe   the same functions, where fentry is not allowed.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "pagemove/migratevma.h"
+
+#define MIGRATE_PFN_MIGRATE	(1UL << 1)	/* include/linux/migrate.h */
+#define MIGRATE_PFN_VALID	(1UL << 0)
+#define MIGRATE_PFN_COMPOUND	(1UL << 4)
+#define PMD_NR			512		/* x86-64 HPAGE_PMD_NR */
+#define MAX_WALK		(1 << 20)	/* src entries counted per call */
+
+const volatile __u32 target_tgid;
+
+enum { T_SETUP_BEGIN, T_COLLECT_END, T_SETUP_END, T_PAGES_BEGIN, T_PAGES_END,
+       T_FINALIZE_BEGIN, T_NR };
+
+struct inflight {
+	__u64 op_id;
+	__u64 t[T_NR];
+	__u64 pages[MV_NR_COUNTS];
+	__u64 args;		/* struct migrate_vma * (fentry/kprobe) */
+	__u64 unmap_src;	/* migrate_device_unmap() args (kprobe) */
+	__u64 unmap_n;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MV_NR_STAGES);
+	__type(key, __u32);
+	__type(value, struct pm_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct mv_totals totals;
+__u64 op_seq;
+__u64 walk_truncated;
+
+static __always_inline bool traced(void)
+{
+	return !target_tgid || (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+static __always_inline struct inflight *current_op(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(&inflight, &tid);
+}
+
+static __always_inline void hist_add(__u32 stage, __u64 v)
+{
+	struct pm_hist *h = bpf_map_lookup_elem(&hists, &stage);
+	__u32 slot = pm_hist_slot(v);
+
+	if (!h || slot >= PM_HIST_SLOTS)
+		return;
+	h->slots[slot]++;
+	h->count++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+}
+
+struct walk_ctx {
+	const unsigned long *src;
+	const unsigned long *dst;
+	__u64 nr;
+};
+
+static long walk_one(__u32 i, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	unsigned long v, d;
+
+	if (bpf_probe_read_kernel(&v, sizeof(v), w->src + i))
+		return 1;
+	if (w->dst) {
+		if (bpf_probe_read_kernel(&d, sizeof(d), w->dst + i))
+			return 1;
+		v &= d << 1;	/* MIGRATE only counts with a VALID destination */
+	}
+	/*
+	 * Branch-free on purpose: the verifier then treats the count as an
+	 * unknown scalar and sees the callback's states converge.
+	 */
+	w->nr += ((v >> 1) & 1) * (1 + ((v >> 4) & 1) * (PMD_NR - 1));
+	return 0;
+}
+
+/* Pages still marked for migration in a src array (kernel memory). */
+static __always_inline __u64 count_migrating(const unsigned long *src, __u64 n,
+					     const unsigned long *dst)
+{
+	struct walk_ctx w = { .src = src, .dst = dst };
+
+	if (n > MAX_WALK) {
+		__sync_fetch_and_add(&walk_truncated, 1);
+		n = MAX_WALK;
+	}
+	bpf_loop(n, walk_one, &w, 0);
+	return w.nr;
+}
+
+/* --- the state machine, shared by every variant --------------------------- */
+
+static __always_inline void on_setup_begin(__u64 npages, __u64 args)
+{
+	struct inflight st = {};
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!traced())
+		return;
+	st.op_id = __sync_fetch_and_add(&op_seq, 1) + 1;
+	st.t[T_SETUP_BEGIN] = bpf_ktime_get_ns();
+	st.pages[MV_REQUESTED] = npages;
+	st.args = args;
+	bpf_map_update_elem(&inflight, &tid, &st, BPF_ANY);
+}
+
+static __always_inline void on_collect_end(__u64 collected)
+{
+	struct inflight *st = current_op();
+
+	if (!st)
+		return;
+	st->t[T_COLLECT_END] = bpf_ktime_get_ns();
+	st->pages[MV_COLLECTED] = collected;
+	if (!collected) {	/* nothing to unmap: setup ends here */
+		st->t[T_SETUP_END] = st->t[T_COLLECT_END];
+		st->pages[MV_UNMAPPED] = 0;
+	}
+}
+
+static __always_inline void on_unmap_end(__u64 unmapped)
+{
+	struct inflight *st = current_op();
+
+	if (!st || !st->t[T_COLLECT_END])
+		return;	/* migrate_device_range() et al.: not a migrate_vma_* */
+	st->t[T_SETUP_END] = bpf_ktime_get_ns();
+	st->pages[MV_UNMAPPED] = unmapped;
+}
+
+static __always_inline void on_pages_begin(void)
+{
+	struct inflight *st = current_op();
+
+	if (st)
+		st->t[T_PAGES_BEGIN] = bpf_ktime_get_ns();
+}
+
+static __always_inline void on_pages_end(__u64 migrated)
+{
+	struct inflight *st = current_op();
+
+	if (!st)
+		return;
+	st->t[T_PAGES_END] = bpf_ktime_get_ns();
+	st->pages[MV_MIGRATED] = migrated;
+}
+
+static __always_inline void on_finalize_begin(void)
+{
+	struct inflight *st = current_op();
+
+	if (st)
+		st->t[T_FINALIZE_BEGIN] = bpf_ktime_get_ns();
+}
+
+static __always_inline void on_finalize_end(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *st = bpf_map_lookup_elem(&inflight, &tid);
+	__u64 now = bpf_ktime_get_ns(), d[MV_NR_STAGES];
+	struct mv_event *e;
+	int i;
+
+	if (!st)
+		return;
+	/* A driver may finalize without migrate_vma_pages() (copy failed). */
+	if (!st->t[T_COLLECT_END] || !st->t[T_SETUP_END] || !st->t[T_PAGES_BEGIN] ||
+	    !st->t[T_PAGES_END] || !st->t[T_FINALIZE_BEGIN]) {
+		__sync_fetch_and_add(&totals.incomplete, 1);
+		bpf_map_delete_elem(&inflight, &tid);
+		return;
+	}
+	d[MV_COLLECT] = st->t[T_COLLECT_END] - st->t[T_SETUP_BEGIN];
+	d[MV_UNMAP] = st->t[T_SETUP_END] - st->t[T_COLLECT_END];
+	d[MV_COPY] = st->t[T_PAGES_BEGIN] - st->t[T_SETUP_END];
+	d[MV_PAGES] = st->t[T_PAGES_END] - st->t[T_PAGES_BEGIN];
+	d[MV_MAP] = st->t[T_FINALIZE_BEGIN] - st->t[T_PAGES_END];
+	d[MV_FINALIZE] = now - st->t[T_FINALIZE_BEGIN];
+	d[MV_TOTAL] = now - st->t[T_SETUP_BEGIN];
+	for (i = 0; i < MV_NR_STAGES; i++)
+		hist_add(i, d[i]);
+	__sync_fetch_and_add(&totals.migrations, 1);
+	for (i = 0; i < MV_NR_COUNTS; i++)
+		__sync_fetch_and_add(&totals.pages[i], st->pages[i]);
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&totals.lost_events, 1);
+	} else {
+		e->op_id = st->op_id;
+		e->ts_end = now;
+		for (i = 0; i < MV_NR_STAGES; i++)
+			e->dur_ns[i] = d[i];
+		for (i = 0; i < MV_NR_COUNTS; i++)
+			e->pages[i] = st->pages[i];
+		e->pid = tid;
+		e->tgid = bpf_get_current_pid_tgid() >> 32;
+		e->cpu = bpf_get_smp_processor_id();
+		e->pad = 0;
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+}
+
+static __always_inline void on_reason(__u64 nr_pages, int reason)
+{
+	if (!traced() || reason < 0 || reason >= MV_NR_REASONS)
+		return;
+	__sync_fetch_and_add(&totals.reason_pages[reason], nr_pages);
+}
+
+/* --- tp_btf: the series' events ------------------------------------------- */
+
+SEC("tp_btf/migrate_vma_setup_begin")
+int BPF_PROG(tp_setup_begin, unsigned long start, unsigned long npages)
+{
+	on_setup_begin(npages, 0);
+	return 0;
+}
+
+SEC("tp_btf/migrate_vma_collect")
+int BPF_PROG(tp_collect, unsigned long npages, unsigned long nr_migrating)
+{
+	on_collect_end(nr_migrating);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_unmap")
+int BPF_PROG(tp_unmap, unsigned long npages, unsigned long nr_migrating)
+{
+	on_unmap_end(nr_migrating);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_pages_begin")
+int BPF_PROG(tp_pages_begin, unsigned long start, unsigned long npages)
+{
+	on_pages_begin();
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_pages_end")
+int BPF_PROG(tp_pages_end, unsigned long npages, unsigned long nr_migrating)
+{
+	on_pages_end(nr_migrating);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_finalize_begin")
+int BPF_PROG(tp_finalize_begin, unsigned long start, unsigned long npages)
+{
+	on_finalize_begin();
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_finalize_end")
+int BPF_PROG(tp_finalize_end, unsigned long npages, unsigned long nr_migrating)
+{
+	on_finalize_end();
+	return 0;
+}
+
+SEC("tp_btf/migrate_vma_collect_hole")
+int BPF_PROG(tp_hole, unsigned long index, unsigned long nr_pages, int reason)
+{
+	on_reason(nr_pages, reason);
+	return 0;
+}
+
+SEC("tp_btf/migrate_vma_collect_skip")
+int BPF_PROG(tp_skip, unsigned long index, unsigned long nr_pages, int reason)
+{
+	on_reason(nr_pages, reason);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_unmap_fail")
+int BPF_PROG(tp_unmap_fail, unsigned long index, unsigned long nr_pages, int reason)
+{
+	on_reason(nr_pages, reason);
+	return 0;
+}
+
+SEC("tp_btf/migrate_device_pages_fail")
+int BPF_PROG(tp_pages_fail, unsigned long index, unsigned long nr_pages, int reason)
+{
+	on_reason(nr_pages, reason);
+	return 0;
+}
+
+/* --- fentry/fexit: the functions, on kernels without the series ----------- */
+
+static __always_inline __u64 range_pages(struct migrate_vma *args)
+{
+	return (BPF_CORE_READ(args, end) - BPF_CORE_READ(args, start)) >> 12;
+}
+
+static __always_inline void setup_returned(int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *st = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (!st)
+		return;
+	if (ret) {	/* -EINVAL: nothing was set up */
+		bpf_map_delete_elem(&inflight, &tid);
+		return;
+	}
+	if (!st->t[T_COLLECT_END])	/* nothing collected: no unmap call */
+		on_collect_end(0);
+}
+
+static __always_inline void pages_returned(void)
+{
+	struct inflight *st = current_op();
+	struct migrate_vma *args;
+
+	if (!st)
+		return;
+	args = (struct migrate_vma *)st->args;
+	on_pages_end(count_migrating(BPF_CORE_READ(args, src), BPF_CORE_READ(args, npages),
+				     NULL));
+}
+
+SEC("fentry/migrate_vma_setup")
+int BPF_PROG(fn_setup, struct migrate_vma *args)
+{
+	on_setup_begin(range_pages(args), (__u64)args);
+	return 0;
+}
+
+SEC("fexit/migrate_vma_setup")
+int BPF_PROG(fx_setup, struct migrate_vma *args, int ret)
+{
+	setup_returned(ret);
+	return 0;
+}
+
+SEC("fentry/migrate_device_unmap")
+int BPF_PROG(fn_unmap, unsigned long *src_pfns, unsigned long npages, struct page *fault_page)
+{
+	on_collect_end(count_migrating(src_pfns, npages, NULL));
+	return 0;
+}
+
+SEC("fexit/migrate_device_unmap")
+int BPF_PROG(fx_unmap, unsigned long *src_pfns, unsigned long npages, struct page *fault_page,
+	     unsigned long ret)
+{
+	on_unmap_end(count_migrating(src_pfns, npages, NULL));
+	return 0;
+}
+
+SEC("fentry/migrate_vma_pages")
+int BPF_PROG(fn_pages, struct migrate_vma *migrate)
+{
+	on_pages_begin();
+	return 0;
+}
+
+SEC("fexit/migrate_vma_pages")
+int BPF_PROG(fx_pages, struct migrate_vma *migrate)
+{
+	pages_returned();
+	return 0;
+}
+
+SEC("fentry/migrate_vma_finalize")
+int BPF_PROG(fn_finalize, struct migrate_vma *migrate)
+{
+	on_finalize_begin();
+	return 0;
+}
+
+SEC("fexit/migrate_vma_finalize")
+int BPF_PROG(fx_finalize, struct migrate_vma *migrate)
+{
+	on_finalize_end();
+	return 0;
+}
+
+/* --- kprobe/kretprobe: where fentry is refused ---------------------------- */
+
+SEC("kprobe/migrate_vma_setup")
+int BPF_KPROBE(kp_setup, struct migrate_vma *args)
+{
+	on_setup_begin(range_pages(args), (__u64)args);
+	return 0;
+}
+
+SEC("kretprobe/migrate_vma_setup")
+int BPF_KRETPROBE(krp_setup, int ret)
+{
+	setup_returned(ret);
+	return 0;
+}
+
+SEC("kprobe/migrate_device_unmap")
+int BPF_KPROBE(kp_unmap, unsigned long *src_pfns, unsigned long npages)
+{
+	struct inflight *st = current_op();
+
+	if (!st)
+		return 0;
+	st->unmap_src = (__u64)src_pfns;
+	st->unmap_n = npages;
+	on_collect_end(count_migrating(src_pfns, npages, NULL));
+	return 0;
+}
+
+SEC("kretprobe/migrate_device_unmap")
+int BPF_KRETPROBE(krp_unmap)
+{
+	struct inflight *st = current_op();
+
+	if (st)
+		on_unmap_end(count_migrating((const unsigned long *)st->unmap_src,
+					     st->unmap_n, NULL));
+	return 0;
+}
+
+SEC("kprobe/migrate_vma_pages")
+int BPF_KPROBE(kp_pages)
+{
+	on_pages_begin();
+	return 0;
+}
+
+SEC("kretprobe/migrate_vma_pages")
+int BPF_KRETPROBE(krp_pages)
+{
+	pages_returned();
+	return 0;
+}
+
+SEC("kprobe/migrate_vma_finalize")
+int BPF_KPROBE(kp_finalize)
+{
+	on_finalize_begin();
+	return 0;
+}
+
+SEC("kretprobe/migrate_vma_finalize")
+int BPF_KRETPROBE(krp_finalize)
+{
+	on_finalize_end();
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
