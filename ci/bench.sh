@@ -5,7 +5,9 @@
 # the tree's hmm-tests migration benchmark (256 MiB to the device and back)
 # ROUNDS times on each; on the patched kernel with the migrate_device events
 # disabled and enabled, alternately.  Prints medians, min-max and the ratio
-# to stock; writes build/bench/hmm-cost.{log,txt}.
+# to stock; writes build/bench/hmm-cost.{log,txt}.  Then the cost of
+# migratevma itself: hmmbench MiB/s without and with the tracer attached,
+# alternating, on both kernels (build/bench/migratevma-cost.txt).
 STEP=bench
 . "$(dirname "$0")/lib.sh"
 
@@ -53,3 +55,35 @@ awk '
 		}
 	}' "$out/hmm-cost.log" | tee "$out/hmm-cost.txt"
 log "256 MiB migrations, $rounds rounds each, TCG guest; table in $out/hmm-cost.txt"
+
+: >"$out/migratevma-cost.log"
+for k in stock patched; do
+	log "$k kernel: hmmbench with and without migratevma, $rounds rounds"
+	bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -- \
+		bash "$TOP/tests/bench/migratevma-cost.sh" "$rounds" 2>&1 |
+		tee -a "$out/migratevma-cost.log" | grep '^bench-mv' || true
+done
+grep -q '^bench-mv kernel=patched tracer=on' "$out/migratevma-cost.log" ||
+	die "no migratevma measurements (see $out/migratevma-cost.log)"
+awk '
+	/^bench-mv / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		key = f["kernel"] " " f["dir"] " " f["tracer"]
+		n[key]++; v[key, n[key]] = f["mibs"]
+	}
+	function median(key,   m, i, j, t, a) {
+		m = n[key]
+		for (i = 1; i <= m; i++) a[i] = v[key, i]
+		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+	}
+	END {
+		printf "%-8s %-7s %5s %16s %16s %9s\n", "kernel", "dir", "runs", "untraced MiB/s", "traced MiB/s", "ratio"
+		split("stock patched", K, " "); split("to_dev to_sys", D, " ")
+		for (k = 1; k <= 2; k++) for (d = 1; d <= 2; d++) {
+			off = K[k] " " D[d] " off"; on = K[k] " " D[d] " on"
+			if (!n[off] || !n[on]) continue
+			printf "%-8s %-7s %5d %16.1f %16.1f %8.1f%%\n", K[k], D[d], n[on], median(off), median(on), 100 * median(on) / median(off)
+		}
+	}' "$out/migratevma-cost.log" | tee "$out/migratevma-cost.txt"
+log "migratevma overhead (goal: traced >= 98% of untraced); table in $out/migratevma-cost.txt"
