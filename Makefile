@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels vm bpf tools analysis analysis-test selftests unit fuzz check demo \
 	bench export-series clean distclean
 
 help:
@@ -52,6 +52,7 @@ help:
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
+	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
 	@echo '  make fuzz            libFuzzer on the event-log reader (FUZZ_SECONDS=30)'
@@ -118,6 +119,21 @@ $(BIN)/hmmbench: tools/hmmbench.c
 	$(CC) $(CFLAGS) $< -o $@
 
 tools: $(addprefix $(BIN)/,$(TOOLS))
+
+# The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
+$(BIN)/pagemove: analysis/pagemove.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+
+analysis: $(BIN)/pagemove
+
+# The same CLI under ASan and UBSan, for its tests (tests/analysis/run.sh).
+$(BUILD)/unit/pagemove: analysis/pagemove.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+
+analysis-test: $(BUILD)/unit/pagemove
+	@bash tests/analysis/run.sh
 
 selftests: tree
 	@bash ci/selftests.sh

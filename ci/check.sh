@@ -115,6 +115,8 @@ suite cunit "C unit tests (ASan, UBSan)" "$logdir/cunit.log" deps -- \
 	make -C "$TOP" --no-print-directory unit
 step fuzz "libFuzzer: the event-log reader survives ${FUZZ_SECONDS:-30}s" deps -- \
 	make -C "$TOP" --no-print-directory fuzz
+suite analysis "pagemove CLI: goldens from real tracer logs, damaged logs" \
+	"$logdir/analysis.log" deps -- make -C "$TOP" --no-print-directory analysis-test
 step tree "make tree: pinned base unpacked, SHA256 and commit ID verified" deps -- \
 	bash "$TOP/ci/tree.sh"
 # After tree: the planted-config test runs olddefconfig in the base tree.
@@ -124,8 +126,8 @@ step checkpatch "checkpatch --strict on every patch" series -- checkpatch
 step kstock "make kernel KERNEL=stock" tree -- bash "$TOP/ci/kernel.sh" stock
 step kpatched "every prefix of the series builds, no new W=1 warning; patched kernel built" \
 	series kstock -- bash "$TOP/ci/series-builds.sh"
-step tools "make bpf tools: BPF objects and loaders build" kstock -- \
-	make -C "$TOP" --no-print-directory bpf tools
+step tools "make bpf tools analysis: BPF objects, loaders and the CLI build" kstock -- \
+	make -C "$TOP" --no-print-directory bpf tools analysis
 step selftests "make selftests: the tree's hmm-tests build" tree -- bash "$TOP/ci/selftests.sh"
 step vmexit "vm: guest exit status and output reach the host" kstock -- vm_exit_status
 suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma" "$logdir/vm-patched.log" \
