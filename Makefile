@@ -175,9 +175,13 @@ demo:
 	@bash ci/demo.sh
 
 # Benchmarks (not tests): ROUNDS=5 by default.
-bench: selftests
+bench: selftests analysis $(BUILD)/bench/mklog
 	@$(MAKE) --no-print-directory kernels
 	@bash ci/bench.sh
+
+$(BUILD)/bench/mklog: tests/bench/mklog.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
 
 # Regenerate patches/ from the branch developed in build/linux-pagemove.
 export-series:

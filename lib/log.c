@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -20,7 +23,10 @@ struct pm_log_writer {
 };
 
 struct pm_log_reader {
-	FILE *f;
+	FILE *f;			/* stream: stdin, pipes */
+	const unsigned char *mem;	/* memory: mapped files, buffers */
+	size_t len, pos;
+	void *map;			/* what to munmap */
 	char path[256];
 	struct pm_log_header hdr;
 	uint64_t nr_records;
@@ -167,32 +173,74 @@ static int nul_terminated(const char *s, size_t len)
 	return memchr(s, '\0', len) != NULL;
 }
 
-static struct pm_log_reader *open_stream(FILE *f, const char *path, char err[PM_ERR_LEN])
+/*
+ * The next @n bytes: a pointer into the mapping when it is aligned for the
+ * record types, else a copy in @buf; NULL when fewer remain (*got says how
+ * many there were).
+ */
+static const void *take(struct pm_log_reader *r, size_t n, void *buf, size_t *got)
 {
-	struct pm_log_reader *r = calloc(1, sizeof(*r));
+	const unsigned char *p;
+
+	if (!r->mem) {
+		*got = fread(buf, 1, n, r->f);
+		return *got == n ? buf : NULL;
+	}
+	if (r->len - r->pos < n) {
+		*got = r->len - r->pos;
+		r->pos = r->len;
+		return NULL;
+	}
+	p = r->mem + r->pos;
+	r->pos += n;
+	*got = n;
+	if ((uintptr_t)p & 7) {
+		memcpy(buf, p, n);
+		return buf;
+	}
+	return p;
+}
+
+static bool at_end(struct pm_log_reader *r)
+{
+	return r->mem ? r->pos == r->len : fgetc(r->f) == EOF;
+}
+
+static void release(struct pm_log_reader *r)
+{
+	if (r->map)
+		munmap(r->map, r->len);
+	if (r->f && r->f != stdin)
+		fclose(r->f);
+	free(r);
+}
+
+/* Check the header of a reader set up by the callers below. */
+static struct pm_log_reader *start(struct pm_log_reader *r, char err[PM_ERR_LEN])
+{
 	size_t n;
 
-	if (!r) {
-		seterr(err, path, "out of memory");
-		goto fail;
+	if (r->mem) {
+		n = r->len < sizeof(r->hdr) ? r->len : sizeof(r->hdr);
+		memcpy(&r->hdr, r->mem, n);
+		r->pos = n;
+	} else {
+		n = fread(&r->hdr, 1, sizeof(r->hdr), r->f);
 	}
-	r->f = f;
-	copy_str(r->path, sizeof(r->path), path);
-	n = fread(&r->hdr, 1, sizeof(r->hdr), f);
 	if (n == 0) {
-		seterr(err, path, "empty file, not a pagemove log");
+		seterr(err, r->path, "empty file, not a pagemove log");
 		goto fail;
 	}
 	if (n < 8 || memcmp(r->hdr.magic, PM_LOG_MAGIC, 8)) {
-		seterr(err, path, "not a pagemove log (bad magic)");
+		seterr(err, r->path, "not a pagemove log (bad magic)");
 		goto fail;
 	}
 	if (n < sizeof(r->hdr)) {
-		seterr(err, path, "truncated header (%zu of %d bytes)", n, PM_LOG_HEADER_SIZE);
+		seterr(err, r->path, "truncated header (%zu of %d bytes)", n, PM_LOG_HEADER_SIZE);
 		goto fail;
 	}
 	if (r->hdr.version != PM_LOG_VERSION) {
-		seterr(err, path, "log format version %u, this build reads version %d",
+		seterr(err, r->path, "log format version %u, this build reads version %d",
 		       r->hdr.version, PM_LOG_VERSION);
 		goto fail;
 	}
@@ -200,42 +248,72 @@ static struct pm_log_reader *open_stream(FILE *f, const char *path, char err[PM_
 	    !nul_terminated(r->hdr.tool, sizeof(r->hdr.tool)) ||
 	    !nul_terminated(r->hdr.kernel, sizeof(r->hdr.kernel)) ||
 	    !nul_terminated(r->hdr.hooks, sizeof(r->hdr.hooks))) {
-		seterr(err, path, "damaged header");
+		seterr(err, r->path, "damaged header");
 		goto fail;
 	}
 	r->offset = sizeof(r->hdr);
 	return r;
 fail:
-	if (f && f != stdin)
-		fclose(f);
-	free(r);
+	release(r);
 	return NULL;
 }
 
 struct pm_log_reader *pm_log_open(const char *path, char err[PM_ERR_LEN])
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	struct pm_log_reader *r = calloc(1, sizeof(*r));
+	struct stat st;
+	int fd;
 
-	if (!f) {
-		seterr(err, path, "cannot open: %s", strerror(errno));
+	if (!r) {
+		seterr(err, path, "out of memory");
 		return NULL;
 	}
-	return open_stream(f, path, err);
+	copy_str(r->path, sizeof(r->path), path);
+	if (!strcmp(path, "-")) {
+		r->f = stdin;
+		return start(r, err);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		seterr(err, path, "cannot open: %s", strerror(errno));
+		free(r);
+		return NULL;
+	}
+	/* Regular files are mapped: reading is then a walk over memory. */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		r->map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (r->map == MAP_FAILED) {
+			r->map = NULL;
+		} else {
+			r->mem = r->map;
+			r->len = st.st_size;
+			madvise(r->map, r->len, MADV_SEQUENTIAL);
+			close(fd);
+			return start(r, err);
+		}
+	}
+	r->f = fdopen(fd, "rb");
+	if (!r->f) {
+		seterr(err, path, "cannot open: %s", strerror(errno));
+		close(fd);
+		free(r);
+		return NULL;
+	}
+	return start(r, err);
 }
 
 struct pm_log_reader *pm_log_open_mem(const void *buf, size_t len, char err[PM_ERR_LEN])
 {
-	FILE *f = len ? fmemopen((void *)buf, len, "rb") : NULL;
+	struct pm_log_reader *r = calloc(1, sizeof(*r));
 
-	if (!len) {
-		seterr(err, "(memory)", "empty file, not a pagemove log");
+	if (!r) {
+		seterr(err, "(memory)", "out of memory");
 		return NULL;
 	}
-	if (!f) {
-		seterr(err, "(memory)", "fmemopen: %s", strerror(errno));
-		return NULL;
-	}
-	return open_stream(f, "(memory)", err);
+	copy_str(r->path, sizeof(r->path), "(memory)");
+	r->mem = buf;
+	r->len = len;
+	return start(r, err);
 }
 
 const struct pm_log_header *pm_log_header(const struct pm_log_reader *r)
@@ -253,43 +331,43 @@ static int damaged(struct pm_log_reader *r, const char *what)
 
 int pm_log_next(struct pm_log_reader *r, struct pm_rec *rec)
 {
+	struct pm_rec_hdr hbuf;
+	const struct pm_rec_hdr *h;
+	const void *payload;
 	size_t n, want;
 
 	if (r->done)
 		return r->done > 0 ? 0 : -1;
-	n = fread(&rec->hdr, 1, sizeof(rec->hdr), r->f);
-	if (n == 0)
-		return damaged(r, "truncated: no end record");
-	if (n < sizeof(rec->hdr))
-		return damaged(r, "truncated record header");
+	h = take(r, sizeof(*h), &hbuf, &n);
+	if (!h)
+		return damaged(r, n ? "truncated record header" : "truncated: no end record");
+	rec->hdr = *h;
 	want = pm_rec_size(rec->hdr.type);
 	if (!want)
 		return damaged(r, "unknown record type");
 	if (rec->hdr.size != want)
 		return damaged(r, "record of the wrong size");
-	if (fread(r->payload, 1, want, r->f) != want)
+	payload = take(r, want, r->payload, &n);
+	if (!payload)
 		return damaged(r, "truncated record");
-	rec->payload = r->payload;
+	rec->payload = payload;
 	r->offset += sizeof(rec->hdr) + want;
 	if (rec->hdr.type == PM_REC_END) {
-		const struct pm_rec_end *end = (const void *)r->payload;
+		const struct pm_rec_end *end = payload;
 
 		if (end->nr_records != r->nr_records)
 			return damaged(r, "end record counts other records than the log holds");
-		if (fgetc(r->f) != EOF)
+		if (!at_end(r))
 			return damaged(r, "data after the end record");
 		r->lost = end->lost_events;
 		r->done = 1;
 		return 0;
 	}
-	if (rec->hdr.type == PM_REC_STAGE || rec->hdr.type == PM_REC_HIST ||
-	    rec->hdr.type == PM_REC_COUNTER) {
-		/* Names are strings: the first field of these payloads. */
-		if (!nul_terminated((const char *)r->payload +
-				    (rec->hdr.type == PM_REC_STAGE ?
-				     offsetof(struct pm_rec_stage, stage) : 0), PM_NAME_LEN))
-			return damaged(r, "unterminated name in record");
-	}
+	/* Names are strings: NUL-terminated within their field. */
+	if (!nul_terminated((const char *)payload +
+			    (rec->hdr.type == PM_REC_STAGE ? offsetof(struct pm_rec_stage, stage) : 0),
+			    PM_NAME_LEN))
+		return damaged(r, "unterminated name in record");
 	r->nr_records++;
 	return 1;
 }
@@ -306,9 +384,6 @@ const char *pm_log_error(const struct pm_log_reader *r)
 
 void pm_log_free(struct pm_log_reader *r)
 {
-	if (!r)
-		return;
-	if (r->f && r->f != stdin)
-		fclose(r->f);
-	free(r);
+	if (r)
+		release(r);
 }

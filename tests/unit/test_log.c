@@ -211,4 +211,40 @@ TEST(writer_refuses_wrong_sizes)
 	CHECK(pm_log_open("/nonexistent/x.log", err) == NULL && strstr(err, "cannot open"), "%s", err);
 }
 
+/* stdin and pipes are read as a stream, not mapped: same result. */
+TEST(stream_reader_matches_the_mapped_one)
+{
+	char err[PM_ERR_LEN], path[64];
+	size_t len = 0;
+	unsigned char *buf = sample(&len, unit_failed);
+	struct pm_log_reader *r;
+	struct pm_rec rec;
+	FILE *f;
+	int n = 0, rc;
+
+	CHECK(buf, "no sample");
+	snprintf(path, sizeof(path), "/tmp/pm-test-s.%d", getpid());
+	f = fopen(path, "wb");
+	CHECK(f && fwrite(buf, 1, len, f) == len && !fclose(f), "write");
+	CHECK(freopen(path, "rb", stdin), "freopen");
+	r = pm_log_open("-", err);
+	CHECK(r, "%s", err);
+	while ((rc = pm_log_next(r, &rec)) > 0)
+		n++;
+	CHECK(rc == 0 && n == 3 && pm_log_lost(r) == 7, "rc %d, %d records", rc, n);
+	pm_log_free(r);
+	/* and a truncated stream is an error too */
+	f = fopen(path, "wb");
+	CHECK(f && fwrite(buf, 1, len - 5, f) == len - 5 && !fclose(f), "write");
+	CHECK(freopen(path, "rb", stdin), "freopen");
+	r = pm_log_open("-", err);
+	CHECK(r, "%s", err);
+	while ((rc = pm_log_next(r, &rec)) > 0)
+		;
+	CHECK(rc < 0 && strstr(pm_log_error(r), "truncated record"), "%s", pm_log_error(r));
+	pm_log_free(r);
+	unlink(path);
+	free(buf);
+}
+
 UNIT_MAIN
