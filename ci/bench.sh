@@ -89,7 +89,7 @@ awk '
 log "migratevma overhead (goal: traced >= 98% of untraced); table in $out/migratevma-cost.txt"
 
 # pagemove report speed: a synthetic log of 10 M stage records (800 MB).
-make -C "$TOP" --no-print-directory analysis "$BUILD/bench/mklog" >/dev/null
+make -C "$TOP" --no-print-directory analysis build/bench/mklog >/dev/null
 big=$out/synthetic.log
 "$BUILD/bench/mklog" "$big" 10000000
 "$BUILD/bin/pagemove" report --csv "$big" >/dev/null	# warm the page cache
