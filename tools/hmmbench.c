@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ static struct env {
 	bool thp;
 	bool holes;
 	bool fail_alloc;
+	bool pin;
 } env = { .dev = "/dev/hmm_dmirror0", .mib = 64, .rounds = 5 };
 
 const char *argp_program_version = "hmmbench 0.1";
@@ -53,9 +55,10 @@ static const char doc[] =
 	"    hmmbench -s 256 -r 5          # 256 MiB, 5 rounds, 4 KiB pages\n"
 	"    hmmbench -s 256 --thp         # with transparent huge pages\n"
 	"    hmmbench --holes              # every other page never touched\n"
-	"    hmmbench --fail-alloc -r 1    # the driver fails one device page\n";
+	"    hmmbench --fail-alloc -r 1    # the driver fails one device page\n"
+	"    hmmbench --pin -r 1           # one page held by a pipe (vmsplice)\n";
 
-enum { OPT_THP = 1000, OPT_HOLES, OPT_FAIL };
+enum { OPT_THP = 1000, OPT_HOLES, OPT_FAIL, OPT_PIN };
 static const struct argp_option opts[] = {
 	{ "size", 's', "MIB", 0, "MiB to migrate (default 64)", 0 },
 	{ "rounds", 'r', "N", 0, "rounds (default 5)", 0 },
@@ -64,6 +67,8 @@ static const struct argp_option opts[] = {
 	{ "holes", OPT_HOLES, NULL, 0, "leave every other page untouched (holes)", 0 },
 	{ "fail-alloc", OPT_FAIL, NULL, 0,
 	  "make the driver fail one device page per migration to the device", 0 },
+	{ "pin", OPT_PIN, NULL, 0,
+	  "hold an extra reference on the first page (vmsplice into a pipe) so it cannot move", 0 },
 	{},
 };
 
@@ -103,6 +108,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FAIL:
 		env.fail_alloc = true;
 		break;
+	case OPT_PIN:
+		env.pin = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: %s", arg);
 		break;
@@ -141,7 +149,7 @@ int main(int argc, char **argv)
 	uint64_t total[2] = { 0, 0 };
 	double *mibs[2];
 	char *buf, *ptr, *mirror;
-	int fd, r, d;
+	int fd, r, d, pin[2] = { -1, -1 };
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
@@ -175,6 +183,22 @@ int main(int argc, char **argv)
 		for (off = 0; off < size; off += page)
 			if (!env.holes || !((off / page) & 1))
 				buf[off] = (char)(r + off / page);
+		/*
+		 * vmsplice() makes the pipe hold a reference on the page until it
+		 * is read: migration sees a reference beyond the mappings.
+		 */
+		if (env.pin) {
+			struct iovec iov = { .iov_base = buf, .iov_len = page };
+
+			if (pin[0] >= 0) {
+				close(pin[0]);
+				close(pin[1]);
+			}
+			if (pipe(pin) || vmsplice(pin[1], &iov, 1, 0) != (ssize_t)page) {
+				fprintf(stderr, "hmmbench: vmsplice: %s\n", strerror(errno));
+				return 1;
+			}
+		}
 		for (d = 0; d < 2; d++) {
 			struct hmm_dmirror_cmd cmd = { .addr = (uintptr_t)buf, .ptr = (uintptr_t)mirror,
 						       .npages = size / page };
@@ -195,9 +219,9 @@ int main(int argc, char **argv)
 				 * With a failed allocation the driver's read-back finds
 				 * one page not on the device: expected, count unknown.
 				 */
-				if (!d && env.fail_alloc && errno == ENOENT) {
+				if (!d && (env.fail_alloc || env.pin) && errno == ENOENT) {
 					printf("hmmbench: round=%d dir=to_dev pages=unknown "
-					       "(one device page allocation failed, as asked)\n", r + 1);
+					       "(one page stayed in system memory, as asked)\n", r + 1);
 					mibs[d][r] = 0;
 					continue;
 				}
@@ -213,8 +237,9 @@ int main(int argc, char **argv)
 			       (unsigned long long)t0);
 		}
 	}
-	printf("hmmbench: %d MiB, %s pages%s%s, %d rounds\n", env.mib, env.thp ? "THP" : "4 KiB",
-	       env.holes ? ", holes" : "", env.fail_alloc ? ", fail-alloc" : "", env.rounds);
+	printf("hmmbench: %d MiB, %s pages%s%s%s, %d rounds\n", env.mib, env.thp ? "THP" : "4 KiB",
+	       env.holes ? ", holes" : "", env.fail_alloc ? ", fail-alloc" : "",
+	       env.pin ? ", one page pinned" : "", env.rounds);
 	report("to_dev", mibs[0], env.rounds);
 	report("to_sys", mibs[1], env.rounds);
 	printf("hmmbench: pages migrated: to_dev %llu, to_sys %llu\n",

@@ -3,7 +3,7 @@
 # Guest side, patched kernel: every event of the series is listed by tracefs
 # (and perf), and while tpcheck counts them next to fentry/fexit counts of
 # the functions they sit in, the workloads make them fire:
-#   - the tree's hmm-tests (migrate_device events),
+#   - the tree's hmm-tests and hmmbench --pin/--fail-alloc (migrate_device),
 #   - zram writes, frees, zram compaction, and memory offlining that
 #     migrates the zspages (zsmalloc),
 #   - a balloon inflate/deflate driven by the host over QMP, when
@@ -86,6 +86,13 @@ if bash "$here/hmm-tests.sh"; then
 else
 	fail "hmm-tests ran to completion" "see $out/hmm-tests-${PAGEMOVE_KERNEL}.tap"
 fi
+
+# hmmbench: a page held by a pipe (unmap_fail, extra_refs) and a device
+# page the driver fails to allocate (pages_fail, no_dst).
+for mode in --pin --fail-alloc; do
+	"$top/build/bin/hmmbench" -s 8 -r 1 $mode >/dev/null ||
+		fail "hmmbench $mode" "exit $?"
+done
 
 # zram: zspages are movable, but where memory compaction finds them is luck
 # (its scanners often meet before they reach them).  Memory offlining is
@@ -210,7 +217,9 @@ check_eq "migrate_device_finalize_begin = migrate_{vma,device}_finalize() calls 
 check_eq "migrate_device_finalize_end = migrate_device_finalize_begin" \
 	"${c[tp_migrate_device_finalize_end]}" "${c[tp_migrate_device_finalize_begin]}"
 check_gt0 "migrate_vma_collect_hole fired" "${c[tp_migrate_vma_collect_hole]}"
-echo "  (collect_skip ${c[tp_migrate_vma_collect_skip]}, unmap_fail ${c[tp_migrate_device_unmap_fail]}, pages_fail ${c[tp_migrate_device_pages_fail]})"
+check_gt0 "migrate_vma_collect_skip fired" "${c[tp_migrate_vma_collect_skip]}"
+check_gt0 "migrate_device_unmap_fail fired (hmmbench --pin)" "${c[tp_migrate_device_unmap_fail]}"
+check_gt0 "migrate_device_pages_fail fired (hmmbench --fail-alloc)" "${c[tp_migrate_device_pages_fail]}"
 
 echo "zsmalloc:"
 check_gt0 "zs_page_isolate fired" "${c[tp_zs_page_isolate]}"

@@ -7,8 +7,8 @@
 #    exceeds hmmbench's own timing of the ioctls;
 #  - the driver failing one page per migration (--fail-alloc) shows as
 #    reason no_dst with that many pages on the patched kernel, and as
-#    "unavailable" (not zero) on the stock one; untouched pages (--holes)
-#    as reason hole;
+#    "unavailable" (not zero) on the stock one; a page a pipe holds (--pin)
+#    as extra_refs; untouched pages (--holes) as reason hole;
 #  - bad input gives a message and a non-zero exit.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +69,10 @@ run failalloc -- "$B/hmmbench" -s 8 -r 2 --fail-alloc ||
 if [ "$PAGEMOVE_KERNEL" = patched ]; then
 	check_eq "reason no_dst: one page per round" \
 		"$(json "$out/failalloc.json" 'j["reasons_pages"]["no_dst"]')" 2
+	run pin -- "$B/hmmbench" -s 8 -r 2 --pin ||
+		fail "migratevma traced hmmbench --pin" "$(tail -n 3 "$out/pin.err")"
+	check_eq "reason extra_refs: the page a pipe holds, once per round" \
+		"$(json "$out/pin.json" 'j["reasons_pages"]["extra_refs"]')" 2
 	run holes -- "$B/hmmbench" -s 8 -r 1 --holes ||
 		fail "migratevma traced hmmbench --holes" "$(tail -n 3 "$out/holes.err")"
 	check_eq "reason hole: the 1024 untouched pages" \
