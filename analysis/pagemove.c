@@ -45,17 +45,25 @@ struct model {
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 
-static struct named_hist *find_or_add(struct named_hist *v, int *n, const char *name)
+static struct named_hist *find_or_add(struct named_hist *v, int *n, const char *name,
+				      int *hint)
 {
 	int i;
 
+	/* Stage records come in a fixed order: try the one after the last. */
+	if (*n) {
+		i = (*hint + 1) % *n;
+		if (!strcmp(v[i].name, name))
+			return &v[*hint = i];
+	}
 	for (i = 0; i < *n; i++)
 		if (!strcmp(v[i].name, name))
-			return &v[i];
+			return &v[*hint = i];
 	if (*n == MAX_NAMED)
 		return NULL;
 	memset(&v[*n], 0, sizeof(v[*n]));
 	snprintf(v[*n].name, sizeof(v[*n].name), "%s", name);
+	*hint = *n;
 	return &v[(*n)++];
 }
 
@@ -66,7 +74,7 @@ static int load(const char *path, struct model *m)
 	struct pm_log_reader *r = pm_log_open(path, err);
 	struct named_hist *nh;
 	struct pm_rec rec;
-	int rc;
+	int rc, stage_hint = 0, hist_hint = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->path = path;
@@ -81,7 +89,7 @@ static int load(const char *path, struct model *m)
 		case PM_REC_STAGE: {
 			const struct pm_rec_stage *st = rec.payload;
 
-			nh = find_or_add(m->stages, &m->nstages, st->stage);
+			nh = find_or_add(m->stages, &m->nstages, st->stage, &stage_hint);
 			if (nh)
 				pm_hist_add(&nh->h, st->dur_ns);
 			break;
@@ -89,7 +97,7 @@ static int load(const char *path, struct model *m)
 		case PM_REC_HIST: {
 			const struct pm_rec_hist *h = rec.payload;
 
-			nh = find_or_add(m->hists, &m->nhists, h->name);
+			nh = find_or_add(m->hists, &m->nhists, h->name, &hist_hint);
 			if (nh && !pm_hist_merge(&nh->h, &h->hist)) {
 				fprintf(stderr, "pagemove: %s: histogram %s overflows\n", path, h->name);
 				pm_log_free(r);
@@ -335,8 +343,13 @@ static int diff(struct model *a, struct model *b, enum fmt fmt)
 
 	stage_view(a, &va, &na, &sa);
 	stage_view(b, &vb, &nb, &sb);
-	if (fmt == FMT_JSON)
-		printf("{\"base\":\"%s\",\"new\":\"%s\",\"stages\":[", a->hdr.tool, b->hdr.tool);
+	if (fmt == FMT_JSON) {
+		printf("{\"base\":");
+		json_str(stdout, a->path);
+		printf(",\"new\":");
+		json_str(stdout, b->path);
+		printf(",\"stages\":[");
+	}
 	else if (fmt == FMT_CSV)
 		printf("stage,base_count,new_count,base_p50_ns,new_p50_ns,ratio,ci_lo,ci_hi,significant\n");
 	else

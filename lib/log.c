@@ -281,7 +281,7 @@ struct pm_log_reader *pm_log_open(const char *path, char err[PM_ERR_LEN])
 	}
 	/* Regular files are mapped: reading is then a walk over memory. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
-		r->map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		r->map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 		if (r->map == MAP_FAILED) {
 			r->map = NULL;
 		} else {
