@@ -113,10 +113,6 @@ $(BIN)/%: tools/%.c $(TOOLUTIL)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
 
-# A workload driver: no BPF.
-$(BIN)/hmmbench: tools/hmmbench.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@
 
 tools: $(addprefix $(BIN)/,$(TOOLS))
 

@@ -46,13 +46,9 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-
 	switch (key) {
 	case 'n':
-		errno = 0;
-		env.calls = strtol(arg, &end, 10);
-		if (errno || *end || env.calls < 1 || env.calls > 10000000)
+		if (tool_parse_int(arg, 1, 10000000, &env.calls))
 			argp_error(state, "invalid CALLS: %s", arg);
 		break;
 	case 'v':

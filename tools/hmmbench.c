@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "toolutil.h"
+
 /* lib/test_hmm_uapi.h of the tree (a kernel-internal header: copied ABI). */
 struct hmm_dmirror_cmd {
 	uint64_t addr;
@@ -72,28 +74,15 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-static int parse_int(const char *s, int min, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 's':
-		if (parse_int(arg, 1, 65536, &env.mib))
+		if (tool_parse_int(arg, 1, 65536, &env.mib))
 			argp_error(state, "invalid size: %s (1..65536 MiB)", arg);
 		break;
 	case 'r':
-		if (parse_int(arg, 1, 100000, &env.rounds))
+		if (tool_parse_int(arg, 1, 100000, &env.rounds))
 			argp_error(state, "invalid rounds: %s", arg);
 		break;
 	case 'd':

@@ -69,19 +69,6 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-static int parse_int(const char *s, int min, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	static int pos;
@@ -89,7 +76,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		if (parse_int(arg, 1, 0x7fffffff, &v))
+		if (tool_parse_int(arg, 1, 0x7fffffff, &v))
 			argp_error(state, "invalid PID: %s", arg);
 		env.pid = v;
 		break;
@@ -112,11 +99,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (pos == 0) {
-			if (parse_int(arg, 1, 3600, &env.interval))
+			if (tool_parse_int(arg, 1, 3600, &env.interval))
 				argp_error(state, "invalid interval: %s", arg);
 			env.count = 0;
 		} else if (pos == 1) {
-			if (parse_int(arg, 1, 1000000, &env.count))
+			if (tool_parse_int(arg, 1, 1000000, &env.count))
 				argp_error(state, "invalid count: %s", arg);
 		} else {
 			argp_error(state, "unexpected argument: %s", arg);

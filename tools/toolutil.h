@@ -15,4 +15,7 @@ void tool_libbpf_init(bool verbose);
  */
 int tool_run_command(char **argv);
 
+/* A whole decimal int in [min, max] into *out: 0, or -1 if @s is not one. */
+int tool_parse_int(const char *s, int min, int max, int *out);
+
 #endif /* PAGEMOVE_TOOLUTIL_H */
