@@ -99,3 +99,23 @@ t1=$(date +%s%N)
 rm -f "$big"
 echo "pagemove report: 10000000 events in $(( (t1 - t0) / 1000000 )) ms = $(( 10000000000 / ((t1 - t0) / 1000) )) k events/s (one core, page cache warm)" |
 	tee "$out/analysis-speed.txt"
+
+# ... against perf script reading as many events: perf records getppid()
+# syscalls of a loop (1 M), pagemove reads a log of 1 M stage records.
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+n=1000000
+perf record -q -e syscalls:sys_enter_getppid -o "$out/perf.data" -- \
+	/usr/bin/python3 -c "import os
+for _ in range($n): os.getppid()" >/dev/null 2>&1 ||
+	die "perf record failed (tracefs? perf_event_paranoid?)"
+"$BUILD/bench/mklog" "$out/small.log" $n
+perf script -i "$out/perf.data" >/dev/null 2>&1	# warm both
+"$BUILD/bin/pagemove" report --csv "$out/small.log" >/dev/null
+t0=$(date +%s%N)
+pe=$(perf script -i "$out/perf.data" 2>/dev/null | wc -l)
+t1=$(date +%s%N)
+"$BUILD/bin/pagemove" report --csv "$out/small.log" >/dev/null
+t2=$(date +%s%N)
+rm -f "$out/perf.data" "$out/small.log"
+echo "perf script: $pe events in $(( (t1 - t0) / 1000000 )) ms; pagemove report: $n events in $(( (t2 - t1) / 1000000 )) ms; ratio $(( (t1 - t0) * n / pe / (t2 - t1) ))x (goal 100x)" |
+	tee -a "$out/analysis-speed.txt"

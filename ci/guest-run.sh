@@ -13,6 +13,7 @@ mnt debugfs /sys/kernel/debug
 mnt tracefs /sys/kernel/tracing
 mnt bpf /sys/fs/bpf
 ulimit -l unlimited
+echo "pagemove-guest: started on $(uname -r)"
 
 # shellcheck source=/dev/null
 . "$1"

@@ -60,14 +60,23 @@ trap 'rm -f "$cmdfile"' EXIT
 opts=()
 [ -n "$qmp" ] && opts+=(--qemu-opts="-qmp unix:$qmp,server=on,wait=off")
 
-log "booting $(cat "$src/obj/include/config/kernel.release") ($mem, $cpus vCPUs, timeout ${timeout}s)"
-set +e
-# vng needs a standard input that exists (it crashes on a closed one).
-timeout -k 15 "$timeout" vng --run "$image" --disable-kvm --memory "$mem" --cpus "$cpus" \
-	--balloon --rwdir "$out=$out" "${opts[@]}" \
-	--exec "bash $TOP/ci/guest-run.sh $cmdfile" </dev/null
-rc=$?
-set -e
+runlog=$(mktemp "$BUILD/vm/run.XXXXXX")
+trap 'rm -f "$cmdfile" "$runlog"' EXIT
+for attempt in 1 2; do
+	log "booting $(cat "$src/obj/include/config/kernel.release") ($mem, $cpus vCPUs, timeout ${timeout}s)"
+	set +e
+	# vng needs a standard input that exists (it crashes on a closed one).
+	timeout -k 15 "$timeout" vng --run "$image" --disable-kvm --memory "$mem" --cpus "$cpus" \
+		--balloon --rwdir "$out=$out" "${opts[@]}" \
+		--exec "bash $TOP/ci/guest-run.sh $cmdfile" </dev/null 2>&1 | tee "$runlog"
+	rc=${PIPESTATUS[0]}
+	set -e
+	# Seen once in 10 runs: vng exiting with 255 before the guest ran
+	# anything.  Boot again then; a guest that started is never rerun.
+	grep -q '^pagemove-guest: started' "$runlog" && break
+	[ $attempt = 1 ] && log "the guest never started (vng exit $rc): booting again"
+done
+grep -q '^pagemove-guest: started' "$runlog" || die "the guest never started (vng exit $rc)"
 case $rc in
 124|137) die "guest did not finish within ${timeout}s (killed)" ;;
 esac
