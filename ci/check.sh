@@ -86,13 +86,11 @@ vm_exit_status() {	# a command's exit status and output come back from the guest
 # that remains is named (its message quoted) in that patch's commit message.
 checkpatch() {
 	local p n=0 bad=0 out msg why
-	for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
-		[ -e "$p" ] || continue
-		case $(basename "$p") in 0000-*) continue ;; esac
+	while IFS= read -r p; do
 		n=$((n + 1))
 		# From the tree's top (checkpatch misreads patches otherwise), with
 		# Debian's python3 for spdxcheck.py (python3-ply, python3-git).
-		out=$(cd "$PATCHED_SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict "$p")
+		out=$(cd "$PATCHED_SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict "$p" </dev/null)
 		why=$(sed -n '1,/^---$/p' "$p" | tr -s ' \n' '  ')
 		if grep -qE '^(ERROR|WARNING):' <<<"$out"; then
 			echo "$out" | grep -E -A3 '^(ERROR|WARNING):' >&2
@@ -105,7 +103,7 @@ checkpatch() {
 			fi
 		done < <(sed -n 's/^CHECK: //p' <<<"$out" | sort -u)
 		echo "$(basename "$p"): $(tail -n 1 <<<"$(grep '^total:' <<<"$out")")"
-	done
+	done < <(series_patches)
 	echo "checkpatch --strict: $n patches"
 	[ "$n" -gt 0 ] && return $bad
 }

@@ -35,6 +35,12 @@ PATCHES=${PAGEMOVE_PATCHES:-$TOP/patches}
 KCONFIG=${PAGEMOVE_KCONFIG:-$TOP/kconfig}
 SERIES_BRANCH=pagemove
 
+# The series' patches in order, one path a line (0000, the cover letter, is
+# not a patch).
+series_patches() {
+	find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | sort
+}
+
 # KERNEL=stock|patched selects the tree.
 kernel_src() {
 	case "${1:-patched}" in

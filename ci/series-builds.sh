@@ -8,8 +8,7 @@
 STEP=series-builds
 . "$(dirname "$0")/lib.sh"
 
-mapfile -t patches < <(find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
-	! -name '0000-*' | sort)
+mapfile -t patches < <(series_patches)
 n=${#patches[@]}
 [ "$n" -gt 0 ] || { log "no patches"; exit 0; }
 bash "$TOP/ci/series.sh" >/dev/null

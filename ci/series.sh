@@ -11,8 +11,7 @@ STEP=series
 
 [ -d "$STOCK_SRC/.git" ] || die "no base tree: run 'make tree' first"
 
-mapfile -t all < <(find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
-	! -name '0000-*' | sort)
+mapfile -t all < <(series_patches)
 n=${1:-${#all[@]}}
 patches=("${all[@]:0:$n}")
 
