@@ -14,29 +14,38 @@ STEP=bench
 rounds=${ROUNDS:-5}
 out=$BUILD/bench
 mkdir -p "$out"
-: >"$out/hmm-cost.log"
-for k in stock patched; do
-	[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"
-	log "$k kernel: $rounds rounds"
-	bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -- \
-		bash "$TOP/tests/bench/hmm-cost.sh" "$rounds" 2>&1 | tee -a "$out/hmm-cost.log" |
-		grep '^bench' || true
-done
-grep -q '^bench kernel=patched events=on' "$out/hmm-cost.log" ||
-	die "no measurements from the patched kernel (see $out/hmm-cost.log)"
 
-awk '
-	/^bench kernel=/ {
-		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		key = f["pages"] " " f["dir"] " " f["kernel"] " " f["events"]
-		n[key]++; v[key, n[key]] = f["ms"]
-	}
+# Median of the values v[key, 1..n[key]]; lo[key] and hi[key] get min, max.
+MEDIAN='
 	function median(key,   m, i, j, t, a) {
 		m = n[key]
 		for (i = 1; i <= m; i++) a[i] = v[key, i]
 		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		lo[key] = a[1]; hi[key] = a[m]
 		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+	}'
+
+# in_vms SCRIPT LOG TAG: run tests/bench/SCRIPT ROUNDS in a stock, then a
+# patched VM; their lines starting with TAG go to LOG and the terminal.
+in_vms() {
+	local k
+	: >"$2"
+	for k in stock patched; do
+		[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"
+		log "$k kernel: $1, $rounds rounds"
+		bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -- \
+			bash "$TOP/tests/bench/$1" "$rounds" 2>&1 | tee -a "$2" | grep "^$3" || true
+	done
+	grep -q "^$3 kernel=patched" "$2" ||
+		die "no measurements from the patched kernel (see $2)"
+}
+
+in_vms hmm-cost.sh "$out/hmm-cost.log" "bench "
+awk "$MEDIAN"'
+	/^bench kernel=/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		key = f["pages"] " " f["dir"] " " f["kernel"] " " f["events"]
+		n[key]++; v[key, n[key]] = f["ms"]
 	}
 	END {
 		printf "%-5s %-4s %-22s %5s %10s %21s %9s\n", "pages", "dir", "kernel", "runs", "median ms", "min-max ms", "vs stock"
@@ -56,26 +65,12 @@ awk '
 	}' "$out/hmm-cost.log" | tee "$out/hmm-cost.txt"
 log "256 MiB migrations, $rounds rounds each, TCG guest; table in $out/hmm-cost.txt"
 
-: >"$out/migratevma-cost.log"
-for k in stock patched; do
-	log "$k kernel: hmmbench with and without migratevma, $rounds rounds"
-	bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -- \
-		bash "$TOP/tests/bench/migratevma-cost.sh" "$rounds" 2>&1 |
-		tee -a "$out/migratevma-cost.log" | grep '^bench-mv' || true
-done
-grep -q '^bench-mv kernel=patched tracer=on' "$out/migratevma-cost.log" ||
-	die "no migratevma measurements (see $out/migratevma-cost.log)"
-awk '
+in_vms migratevma-cost.sh "$out/migratevma-cost.log" "bench-mv "
+awk "$MEDIAN"'
 	/^bench-mv / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		key = f["kernel"] " " f["dir"] " " f["tracer"]
 		n[key]++; v[key, n[key]] = f["mibs"]
-	}
-	function median(key,   m, i, j, t, a) {
-		m = n[key]
-		for (i = 1; i <= m; i++) a[i] = v[key, i]
-		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 	}
 	END {
 		printf "%-8s %-7s %5s %16s %16s %9s\n", "kernel", "dir", "runs", "untraced MiB/s", "traced MiB/s", "ratio"
