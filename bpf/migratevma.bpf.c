@@ -22,7 +22,6 @@
 #define MIGRATE_PFN_VALID	(1UL << 0)
 #define MIGRATE_PFN_COMPOUND	(1UL << 4)
 #define PMD_NR			512		/* x86-64 HPAGE_PMD_NR */
-#define MAX_WALK		(1 << 20)	/* src entries counted per call */
 
 const volatile __u32 target_tgid;
 
@@ -59,7 +58,6 @@ struct {
 
 struct mv_totals totals;
 __u64 op_seq;
-__u64 walk_truncated;
 
 static __always_inline bool traced(void)
 {
@@ -119,9 +117,9 @@ static __always_inline __u64 count_migrating(const unsigned long *src, __u64 n,
 {
 	struct walk_ctx w = { .src = src, .dst = dst };
 
-	if (n > MAX_WALK) {
-		__sync_fetch_and_add(&walk_truncated, 1);
-		n = MAX_WALK;
+	if (n > MV_MAX_WALK) {
+		__sync_fetch_and_add(&totals.walk_truncated, 1);
+		n = MV_MAX_WALK;
 	}
 	bpf_loop(n, walk_one, &w, 0);
 	return w.nr;

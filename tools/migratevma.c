@@ -325,8 +325,10 @@ static void print_summary(struct state *s, const char *kernel)
 		read_hist(s->skel, i, &h[i]);
 	if (env.json) {
 		printf("{\"tool\":\"migratevma\",\"kernel\":\"%s\",\"hooks\":\"%s\","
-		       "\"migrations\":%llu,\"incomplete\":%llu,\"lost_events\":%llu,\"pages\":{",
-		       kernel, mode_names[s->mode], t->migrations, t->incomplete, t->lost_events);
+		       "\"migrations\":%llu,\"incomplete\":%llu,\"lost_events\":%llu,"
+		       "\"walk_truncated\":%llu,\"pages\":{",
+		       kernel, mode_names[s->mode], t->migrations, t->incomplete, t->lost_events,
+		       t->walk_truncated);
 		for (i = 0; i < MV_NR_COUNTS; i++)
 			printf("%s\"%s\":%llu", i ? "," : "", count_names[i], t->pages[i]);
 		printf("},\"stages_ns\":{");
@@ -371,6 +373,9 @@ static void print_summary(struct state *s, const char *kernel)
 	if (t->lost_events)
 		printf("WARNING: %llu events lost (ring buffer full): the event log misses them; "
 		       "the histograms above do not\n", t->lost_events);
+	if (t->walk_truncated)
+		printf("WARNING: %llu src arrays were longer than the %d entries counted: their "
+		       "page counts are low\n", t->walk_truncated, MV_MAX_WALK);
 	fflush(stdout);
 }
 

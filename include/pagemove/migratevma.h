@@ -54,6 +54,9 @@ struct mv_event {
 	unsigned int pad;
 };
 
+/* src array entries counted per call (pages_end etc. without the series). */
+#define MV_MAX_WALK (1 << 20)
+
 /* Totals kept in the kernel (the .bss of the BPF object). */
 struct mv_totals {
 	unsigned long long migrations;		/* finished sequences */
@@ -61,6 +64,7 @@ struct mv_totals {
 	unsigned long long reason_pages[MV_NR_REASONS];
 	unsigned long long lost_events;		/* ring buffer full */
 	unsigned long long incomplete;		/* a stage began out of order */
+	unsigned long long walk_truncated;	/* src arrays longer than counted */
 };
 
 #endif /* PAGEMOVE_MIGRATEVMA_H */
