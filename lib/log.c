@@ -133,11 +133,6 @@ int pm_log_write(struct pm_log_writer *w, enum pm_rec_type type, uint32_t cpu,
 	return 0;
 }
 
-const char *pm_log_writer_error(const struct pm_log_writer *w)
-{
-	return w->err;
-}
-
 int pm_log_close(struct pm_log_writer *w, uint64_t lost_events, char err[PM_ERR_LEN])
 {
 	struct pm_rec_end end = { .lost_events = lost_events, .nr_records = w->nr_records };

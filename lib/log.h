@@ -32,6 +32,7 @@ struct pm_rec {
 struct pm_log_writer *pm_log_create(const char *path, const char *tool,
 				    const char *kernel, const char *hooks,
 				    uint64_t start_ns, char err[PM_ERR_LEN]);
+/* 0, or -1: the first failure latches, later writes do nothing. */
 int pm_log_write(struct pm_log_writer *w, enum pm_rec_type type, uint32_t cpu,
 		 uint64_t ts_ns, const void *payload, size_t size);
 /*
@@ -39,7 +40,6 @@ int pm_log_write(struct pm_log_writer *w, enum pm_rec_type type, uint32_t cpu,
  * mark the header complete.  Frees @w.  0 or -1 with @err set.
  */
 int pm_log_close(struct pm_log_writer *w, uint64_t lost_events, char err[PM_ERR_LEN]);
-const char *pm_log_writer_error(const struct pm_log_writer *w);
 
 /* Open @path ("-" for stdin) and check its header. */
 struct pm_log_reader *pm_log_open(const char *path, char err[PM_ERR_LEN]);

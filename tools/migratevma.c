@@ -255,8 +255,6 @@ struct state {
 	struct migratevma_bpf *skel;
 	struct pm_log_writer *log;
 	enum mode mode;
-	uint64_t ring_events;
-	int log_failed;
 };
 
 static const char *const stage_names[] = MV_STAGE_NAMES;
@@ -274,8 +272,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(e))
 		return 0;
 	memcpy(&e, data, sizeof(e));
-	s->ring_events++;
-	if (!s->log || s->log_failed)
+	if (!s->log)
 		return 0;
 	/* One slice per stage, end times rebuilt from the durations. */
 	t = e.ts_end - e.dur_ns[MV_TOTAL];
@@ -288,8 +285,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 		st.tgid = e.tgid;
 		snprintf(st.stage, sizeof(st.stage), "%s", stage_names[i]);
 		st.pages = i <= MV_UNMAP ? e.pages[i + 1] : e.pages[MV_MIGRATED];
-		if (pm_log_write(s->log, PM_REC_STAGE, e.cpu, t, &st, sizeof(st)))
-			s->log_failed = 1;
+		/* A failed write latches in the writer; pm_log_close() reports it. */
+		pm_log_write(s->log, PM_REC_STAGE, e.cpu, t, &st, sizeof(st));
 	}
 	return 0;
 }
@@ -391,13 +388,13 @@ static int finish_log(struct state *s, uint64_t lost)
 
 	if (!clock_gettime(CLOCK_MONOTONIC, &ts))
 		now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	for (i = 0; i < MV_NR_STAGES && !s->log_failed; i++) {
+	for (i = 0; i < MV_NR_STAGES; i++) {
 		memset(&rh, 0, sizeof(rh));
 		snprintf(rh.name, sizeof(rh.name), "%s_ns", stage_names[i]);
 		read_hist(s->skel, i, &rh.hist);
-		s->log_failed |= pm_log_write(s->log, PM_REC_HIST, 0, now, &rh, sizeof(rh)) != 0;
+		pm_log_write(s->log, PM_REC_HIST, 0, now, &rh, sizeof(rh));
 	}
-	for (i = 0; i < MV_NR_COUNTS + MV_NR_REASONS && !s->log_failed; i++) {
+	for (i = 0; i < MV_NR_COUNTS + MV_NR_REASONS; i++) {
 		memset(&c, 0, sizeof(c));
 		if (i < MV_NR_COUNTS) {
 			snprintf(c.name, sizeof(c.name), "pages.%s", count_names[i]);
@@ -408,12 +405,7 @@ static int finish_log(struct state *s, uint64_t lost)
 			c.value = t->reason_pages[i - MV_NR_COUNTS];
 			c.available = s->mode == MODE_TP;
 		}
-		s->log_failed |= pm_log_write(s->log, PM_REC_COUNTER, 0, now, &c, sizeof(c)) != 0;
-	}
-	if (s->log_failed) {
-		fprintf(stderr, "migratevma: %s\n", pm_log_writer_error(s->log));
-		pm_log_close(s->log, lost, err);
-		return -1;
+		pm_log_write(s->log, PM_REC_COUNTER, 0, now, &c, sizeof(c));
 	}
 	if (pm_log_close(s->log, lost, err)) {
 		fprintf(stderr, "migratevma: %s\n", err);
