@@ -33,8 +33,13 @@ struct model {
 	const char *path;
 	struct pm_log_header hdr;
 	uint64_t records, lost;
-	/* from stage records (one event each) */
-	struct named_hist stages[MAX_NAMED];
+	/* from stage records (one event each), by stage number ... */
+	struct pm_hist by_id[PM_MAX_STAGES];
+	char names[PM_MAX_STAGES][PM_NAME_LEN];
+	int nnamed;			/* ... named in this order */
+	unsigned char order[PM_MAX_STAGES];
+	/* ... and those timed at least once, in that order */
+	struct named_hist stages[PM_MAX_STAGES];
 	int nstages;
 	/* from histogram records (kept in the kernel: complete) */
 	struct named_hist hists[MAX_NAMED];
@@ -45,25 +50,17 @@ struct model {
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 
-static struct named_hist *find_or_add(struct named_hist *v, int *n, const char *name,
-				      int *hint)
+static struct named_hist *find_or_add(struct named_hist *v, int *n, const char *name)
 {
 	int i;
 
-	/* Stage records come in a fixed order: try the one after the last. */
-	if (*n) {
-		i = (*hint + 1) % *n;
-		if (!strcmp(v[i].name, name))
-			return &v[*hint = i];
-	}
 	for (i = 0; i < *n; i++)
 		if (!strcmp(v[i].name, name))
-			return &v[*hint = i];
+			return &v[i];
 	if (*n == MAX_NAMED)
 		return NULL;
 	memset(&v[*n], 0, sizeof(v[*n]));
 	snprintf(v[*n].name, sizeof(v[*n].name), "%s", name);
-	*hint = *n;
 	return &v[(*n)++];
 }
 
@@ -74,7 +71,7 @@ static int load(const char *path, struct model *m)
 	struct pm_log_reader *r = pm_log_open(path, err);
 	struct named_hist *nh;
 	struct pm_rec rec;
-	int rc, stage_hint = 0, hist_hint = 0;
+	int rc, i;
 
 	memset(m, 0, sizeof(*m));
 	m->path = path;
@@ -83,21 +80,25 @@ static int load(const char *path, struct model *m)
 		return -1;
 	}
 	m->hdr = *pm_log_header(r);
-	while ((rc = pm_log_next(r, &rec)) > 0) {
-		m->records++;
+	while ((rc = pm_log_next_hist(r, &rec, m->by_id)) > 0) {
 		switch (rec.hdr.type) {
-		case PM_REC_STAGE: {
+		case PM_REC_STAGE: {	/* those pm_log_next_hist() left: a window's last */
 			const struct pm_rec_stage *st = rec.payload;
 
-			nh = find_or_add(m->stages, &m->nstages, st->stage, &stage_hint);
-			if (nh)
-				pm_hist_add(&nh->h, st->dur_ns);
+			pm_hist_add(&m->by_id[st->stage], st->dur_ns);
+			break;
+		}
+		case PM_REC_NAME: {
+			const struct pm_rec_name *n = rec.payload;
+
+			snprintf(m->names[n->id], PM_NAME_LEN, "%s", n->name);
+			m->order[m->nnamed++] = (unsigned char)n->id;
 			break;
 		}
 		case PM_REC_HIST: {
 			const struct pm_rec_hist *h = rec.payload;
 
-			nh = find_or_add(m->hists, &m->nhists, h->name, &hist_hint);
+			nh = find_or_add(m->hists, &m->nhists, h->name);
 			if (nh && !pm_hist_merge(&nh->h, &h->hist)) {
 				fprintf(stderr, "pagemove: %s: histogram %s overflows\n", path, h->name);
 				pm_log_free(r);
@@ -126,8 +127,17 @@ static int load(const char *path, struct model *m)
 		pm_log_free(r);
 		return -1;
 	}
+	m->records = pm_log_records(r);
 	m->lost = pm_log_lost(r);
 	pm_log_free(r);
+	for (i = 0; i < m->nnamed; i++) {
+		int id = m->order[i];
+
+		if (!m->by_id[id].count)
+			continue;
+		memcpy(m->stages[m->nstages].name, m->names[id], PM_NAME_LEN);
+		m->stages[m->nstages++].h = m->by_id[id];
+	}
 	return 0;
 }
 
@@ -255,7 +265,8 @@ static int report(struct model *m, enum fmt fmt)
 
 			printf("%s{\"name\":", i ? "," : "");
 			json_str(stdout, v[i].name);
-			printf(",\"count\":%llu,\"mean_ns\":%.1f", h->count, pm_hist_mean(h));
+			printf(",\"count\":%llu,\"sum_ns\":%llu,\"mean_ns\":%.1f", h->count, h->sum,
+			       pm_hist_mean(h));
 			for (j = 0; j < 4; j++)
 				printf(",\"p%g_ns\":%.1f", pcts[j], pm_hist_percentile(h, pcts[j]));
 			printf(",\"max_ns\":%llu,\"share\":", h->max);
@@ -277,13 +288,13 @@ static int report(struct model *m, enum fmt fmt)
 		return 0;
 	}
 	if (fmt == FMT_CSV) {
-		printf("kind,name,count,mean_ns,p50_ns,p90_ns,p99_ns,p99.9_ns,max_ns,share,value\n");
+		printf("kind,name,count,sum_ns,mean_ns,p50_ns,p90_ns,p99_ns,p99.9_ns,max_ns,share,value\n");
 		for (i = 0; i < n; i++) {
 			const struct pm_hist *h = &v[i].h;
 
 			printf("stage,");
 			csv_str(stdout, v[i].name);
-			printf(",%llu,%.1f", h->count, pm_hist_mean(h));
+			printf(",%llu,%llu,%.1f", h->count, h->sum, pm_hist_mean(h));
 			for (j = 0; j < 4; j++)
 				printf(",%.1f", pm_hist_percentile(h, pcts[j]));
 			printf(",%llu,", h->max);
@@ -294,7 +305,7 @@ static int report(struct model *m, enum fmt fmt)
 		for (i = 0; i < m->ncounters; i++) {
 			printf("counter,");
 			csv_str(stdout, m->counters[i].name);
-			printf(",,,,,,,,,");
+			printf(",,,,,,,,,,");
 			if (m->counters[i].available)
 				printf("%llu", m->counters[i].value);
 			printf("\n");
@@ -425,17 +436,18 @@ static int timeline(const char *path, const char *out)
 	fprintf(f, "},\"traceEvents\":[");
 	while ((rc = pm_log_next(r, &rec)) > 0) {
 		const struct pm_rec_stage *st = rec.payload;
+		const struct pm_rec_op *op = pm_log_op(r);
 
 		if (rec.hdr.type != PM_REC_STAGE)
 			continue;
 		fprintf(f, "%s\n{\"name\":", first ? "" : ",");
-		json_str(f, st->stage);
+		json_str(f, pm_log_stage_name(r, st->stage));
 		fprintf(f, ",\"cat\":");
 		json_str(f, pm_log_header(r)->tool);
 		fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%u,\"tid\":%u,"
-			"\"args\":{\"op\":%llu,\"pages\":%llu,\"cpu\":%u}}",
+			"\"args\":{\"op\":%llu,\"pages\":%u,\"cpu\":%u}}",
 			(double)(rec.hdr.ts_ns - st->dur_ns) / 1e3, (double)st->dur_ns / 1e3,
-			st->tgid, st->pid, st->op_id, st->pages, rec.hdr.cpu);
+			op->tgid, op->pid, op->op_id, st->pages, rec.hdr.cpu);
 		first = 0;
 		n++;
 	}

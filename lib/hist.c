@@ -10,15 +10,6 @@ uint64_t pm_hist_slot_high(unsigned int slot)
 	return pm_hist_slot_low(slot + 1) - 1;
 }
 
-void pm_hist_add(struct pm_hist *h, uint64_t value)
-{
-	h->slots[pm_hist_slot(value)]++;
-	h->count++;
-	h->sum += value;
-	if (value > h->max)
-		h->max = value;
-}
-
 bool pm_hist_merge(struct pm_hist *dst, const struct pm_hist *src)
 {
 	unsigned int i;

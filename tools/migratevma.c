@@ -266,7 +266,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	struct state *s = ctx;
 	struct mv_event e;
 	struct pm_rec_stage st;
-	uint64_t t;
+	struct pm_rec_op op;
+	uint64_t t, pages;
 	int i;
 
 	if (size < sizeof(e))
@@ -274,18 +275,22 @@ static int handle_event(void *ctx, void *data, size_t size)
 	memcpy(&e, data, sizeof(e));
 	if (!s->log)
 		return 0;
-	/* One slice per stage, end times rebuilt from the durations. */
+	/*
+	 * The migration, then one slice per stage with its end time rebuilt
+	 * from the durations.  A failed write latches in the writer;
+	 * pm_log_close() reports it.
+	 */
 	t = e.ts_end - e.dur_ns[MV_TOTAL];
+	op = (struct pm_rec_op){ .op_id = e.op_id, .pid = e.pid, .tgid = e.tgid };
+	pm_log_write(s->log, PM_REC_OP, e.cpu, t, &op, sizeof(op));
 	for (i = 0; i < MV_TOTAL; i++) {
 		memset(&st, 0, sizeof(st));
 		t += e.dur_ns[i];
-		st.op_id = e.op_id;
 		st.dur_ns = e.dur_ns[i];
-		st.pid = e.pid;
-		st.tgid = e.tgid;
-		snprintf(st.stage, sizeof(st.stage), "%s", stage_names[i]);
-		st.pages = i <= MV_UNMAP ? e.pages[i + 1] : e.pages[MV_MIGRATED];
-		/* A failed write latches in the writer; pm_log_close() reports it. */
+		st.stage = (unsigned short)i;
+		pages = i <= MV_UNMAP ? e.pages[i + 1] : e.pages[MV_MIGRATED];
+		/* One migrate_vma call cannot cover 2^32 pages (16 TiB); clamp anyway. */
+		st.pages = pages > UINT32_MAX ? UINT32_MAX : (unsigned int)pages;
 		pm_log_write(s->log, PM_REC_STAGE, e.cpu, t, &st, sizeof(st));
 	}
 	return 0;
@@ -463,6 +468,8 @@ int main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
+		/* Stage numbers in the log are enum mv_stage; "total" is no slice. */
+		pm_log_name_stages(s.log, stage_names, MV_TOTAL);
 	}
 	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), handle_event, &s, NULL);
 	if (!rb) {

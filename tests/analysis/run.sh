@@ -89,9 +89,11 @@ for cut in 4 100 256 300 $((size / 2)) $((size - 1)); do
 	head -c $cut "$log" >"$tmp/cut"
 	bad "truncated at $cut bytes" "magic|truncated" "$tmp/cut"
 done
-cp "$log" "$tmp/v2"
-printf '\002' | dd of="$tmp/v2" bs=1 seek=8 conv=notrunc status=none
-bad "wrong version" "version 2, this build reads version 1" "$tmp/v2"
+cp "$log" "$tmp/v3"
+printf '\003' | dd of="$tmp/v3" bs=1 seek=8 conv=notrunc status=none
+bad "newer version" "version 3, this build reads version 2" "$tmp/v3"
+printf '\001' | dd of="$tmp/v3" bs=1 seek=8 conv=notrunc status=none
+bad "older version (80-byte stage records)" "version 1, this build reads version 2" "$tmp/v3"
 cp "$log" "$tmp/type"
 printf '\377' | dd of="$tmp/type" bs=1 seek=256 conv=notrunc status=none
 bad "unknown record type" "unknown record type at offset 256" "$tmp/type"
