@@ -9,6 +9,8 @@
 #    reason no_dst with that many pages on the patched kernel, and as
 #    "unavailable" (not zero) on the stock one; a page a pipe holds (--pin)
 #    as extra_refs; untouched pages (--holes) as reason hole;
+#  - pagemove reads the tracer's log back: the same stage counts and
+#    total, one timeline slice per stage of each migration;
 #  - bad input gives a message and a non-zero exit.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,6 +64,19 @@ if [ "$(head -c 8 "$out/plain.log" | od -An -c | tr -d ' ')" = 'PMVLOG\r\n' ] &&
 else
 	fail "event log written" "$(od -An -c -N 8 "$out/plain.log")"
 fi
+# The log read back by pagemove: the in-kernel histograms it carries, and
+# one slice per stage of each migration from the ring-buffer events.
+"$B/pagemove" report --json "$out/plain.log" >"$out/plain-report.json" 2>"$out/plain-report.err" ||
+	fail "pagemove report of the log" "$(cat "$out/plain-report.err")"
+check_eq "pagemove report: each stage 48 times, from the log's histograms" \
+	"$(json "$out/plain-report.json" 'sorted(set(s["count"] for s in j["stages"]))')" "[48]"
+check_eq "pagemove report: the log's total equals the tracer's" \
+	"$(json "$out/plain-report.json" '[s["sum_ns"] for s in j["stages"] if s["name"] == "total"][0]')" \
+	"$(json "$out/plain.json" 'j["stages_ns"]["total"]["sum"]')"
+"$B/pagemove" timeline "$out/plain.log" -o "$out/plain-timeline.json" 2>/dev/null ||
+	fail "pagemove timeline of the log" "exit $?"
+check_eq "pagemove timeline: 6 stage slices per migration" \
+	"$(json "$out/plain-timeline.json" 'len(j["traceEvents"])')" $((48 * 6))
 
 # 2. One device page allocation fails per migration to the device.
 run failalloc -- "$B/hmmbench" -s 8 -r 2 --fail-alloc ||
