@@ -178,18 +178,60 @@ static double share_total(struct named_hist *v, int n)
 	return t;
 }
 
+/* Bytes in the valid UTF-8 sequence (RFC 3629) at @p, 0 if it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;		/* no overlong forms */
+	else if (p[0] == 0xed)
+		hi = 0x9f;		/* no UTF-16 surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;		/* nothing above U+10FFFF */
+	for (i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
+		if (p[i] < lo || p[i] > hi)	/* also stops at the NUL */
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string: quotes, backslashes and control characters escaped, valid
+ * UTF-8 kept, any other byte replaced by U+FFFD (the names come from logs
+ * and kernels, not from us).
+ */
 static void json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	fputc('"', f);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p++, f);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			fputc(*p++, f);
+		} else if ((n = utf8_len(p))) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fputs("\\ufffd", f);
+			p++;
+		}
 	}
 	fputc('"', f);
 }
@@ -409,121 +451,269 @@ static int diff(struct model *a, struct model *b, enum fmt fmt)
 	return 0;
 }
 
-/* Chrome/Perfetto trace-event JSON of the stage records, streamed. */
-static int timeline(const char *path, const char *out)
+/* Open @out for writing ("-": stdout); NULL with the reason printed. */
+static FILE *create(const char *out)
+{
+	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
+
+	if (!f)
+		fprintf(stderr, "pagemove: cannot create %s: %s\n", out, strerror(errno));
+	return f;
+}
+
+/* Close what create() opened; 0, or 1 with the reason printed. */
+static int finish(FILE *f, const char *out)
+{
+	if (ferror(f) | (f == stdout ? fflush(f) : fclose(f))) {
+		fprintf(stderr, "pagemove: cannot write %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The stage slices, streamed: Chrome/Perfetto trace-event JSON (slices per
+ * thread), or CSV with one row per slice.
+ */
+static int timeline(const char *path, const char *out, enum fmt fmt)
 {
 	char err[PM_ERR_LEN];
 	struct pm_log_reader *r = pm_log_open(path, err);
+	const struct pm_log_header *hdr;
 	FILE *f;
 	struct pm_rec rec;
-	int rc, first = 1;
+	int rc, bad;
 	uint64_t n = 0;
 
 	if (!r) {
 		fprintf(stderr, "pagemove: %s\n", err);
 		return 1;
 	}
-	f = strcmp(out, "-") ? fopen(out, "w") : stdout;
+	hdr = pm_log_header(r);
+	f = create(out);
 	if (!f) {
-		fprintf(stderr, "pagemove: cannot create %s: %s\n", out, strerror(errno));
 		pm_log_free(r);
 		return 1;
 	}
-	fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"tool\":");
-	json_str(f, pm_log_header(r)->tool);
-	fprintf(f, ",\"kernel\":");
-	json_str(f, pm_log_header(r)->kernel);
-	fprintf(f, "},\"traceEvents\":[");
+	if (fmt == FMT_CSV) {
+		fprintf(f, "start_ns,dur_ns,cpu,tgid,pid,op,stage,pages\n");
+	} else {
+		fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"tool\":");
+		json_str(f, hdr->tool);
+		fprintf(f, ",\"kernel\":");
+		json_str(f, hdr->kernel);
+		fprintf(f, "},\"traceEvents\":[");
+	}
 	while ((rc = pm_log_next(r, &rec)) > 0) {
 		const struct pm_rec_stage *st = rec.payload;
 		const struct pm_rec_op *op = pm_log_op(r);
+		const char *name;
 
 		if (rec.hdr.type != PM_REC_STAGE)
 			continue;
-		fprintf(f, "%s\n{\"name\":", first ? "" : ",");
-		json_str(f, pm_log_stage_name(r, st->stage));
-		fprintf(f, ",\"cat\":");
-		json_str(f, pm_log_header(r)->tool);
-		fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%u,\"tid\":%u,"
-			"\"args\":{\"op\":%llu,\"pages\":%u,\"cpu\":%u}}",
-			(double)(rec.hdr.ts_ns - st->dur_ns) / 1e3, (double)st->dur_ns / 1e3,
-			op->tgid, op->pid, op->op_id, st->pages, rec.hdr.cpu);
-		first = 0;
+		name = pm_log_stage_name(r, st->stage);
+		if (fmt == FMT_CSV) {
+			fprintf(f, "%llu,%llu,%u,%u,%u,%llu,", rec.hdr.ts_ns - st->dur_ns, st->dur_ns,
+				rec.hdr.cpu, op->tgid, op->pid, op->op_id);
+			csv_str(f, name);
+			fprintf(f, ",%u\n", st->pages);
+		} else {
+			fprintf(f, "%s\n{\"name\":", n ? "," : "");
+			json_str(f, name);
+			fprintf(f, ",\"cat\":");
+			json_str(f, hdr->tool);
+			fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%u,\"tid\":%u,"
+				"\"args\":{\"op\":%llu,\"pages\":%u,\"cpu\":%u}}",
+				(double)(rec.hdr.ts_ns - st->dur_ns) / 1e3, (double)st->dur_ns / 1e3,
+				op->tgid, op->pid, op->op_id, st->pages, rec.hdr.cpu);
+		}
 		n++;
 	}
-	fprintf(f, "\n]}\n");
+	if (fmt != FMT_CSV)
+		fprintf(f, "\n]}\n");
 	if (rc < 0)
 		fprintf(stderr, "pagemove: %s\n", pm_log_error(r));
 	else if (pm_log_lost(r))
 		fprintf(stderr, "pagemove: WARNING: %llu events were lost while recording: the "
 			"timeline misses them\n", (unsigned long long)pm_log_lost(r));
 	pm_log_free(r);
-	if ((f != stdout && fclose(f)) || rc < 0) {
-		if (rc >= 0)
-			fprintf(stderr, "pagemove: cannot write %s: %s\n", out, strerror(errno));
+	bad = finish(f, out);
+	if (rc < 0 || bad)
 		return 1;
-	}
-	fprintf(stderr, "pagemove: %llu slices written to %s (load it in ui.perfetto.dev)\n",
-		(unsigned long long)n, out);
+	fprintf(stderr, "pagemove: %llu slices written to %s%s\n", (unsigned long long)n, out,
+		fmt == FMT_CSV ? "" : " (load it in ui.perfetto.dev)");
 	return 0;
 }
 
-/* Latency CDF per stage, drawn by gnuplot. */
-static int plot(struct model *m, const char *out)
+/*
+ * The points of a stage's latency CDF: for each non-empty slot, its upper
+ * bound and the fraction of values at or below it.  Returns the number of
+ * points; call with i = 0, 1, ... until it returns 0.
+ */
+static int cdf_point(const struct pm_hist *h, unsigned int *slot, uint64_t *cum,
+		     uint64_t *le_ns, double *frac)
+{
+	while (*slot < PM_HIST_SLOTS && !h->slots[*slot])
+		(*slot)++;
+	if (*slot >= PM_HIST_SLOTS)
+		return 0;
+	*cum += h->slots[*slot];
+	/* the top slot's bound is the largest value seen, not 2^64 - 1 */
+	*le_ns = *cum == h->count ? h->max : pm_hist_slot_high(*slot);
+	*frac = (double)*cum / (double)h->count;
+	(*slot)++;
+	return 1;
+}
+
+/* The plotted data instead of a picture: per stage, its CDF points. */
+static int plot_data(struct named_hist *v, int n, const struct model *m, FILE *f, enum fmt fmt)
+{
+	unsigned int slot;
+	uint64_t cum, le;
+	double frac;
+	int i, k;
+
+	if (fmt == FMT_CSV) {
+		fprintf(f, "stage,le_ns,fraction\n");
+	} else {
+		fprintf(f, "{\"file\":");
+		json_str(f, m->path);
+		fprintf(f, ",\"stages\":[");
+	}
+	for (i = 0; i < n; i++) {
+		if (fmt == FMT_JSON) {
+			fprintf(f, "%s{\"name\":", i ? "," : "");
+			json_str(f, v[i].name);
+			fprintf(f, ",\"count\":%llu,\"cdf\":[", v[i].h.count);
+		}
+		for (slot = 0, cum = 0, k = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac); k++) {
+			if (fmt == FMT_CSV) {
+				csv_str(f, v[i].name);
+				fprintf(f, ",%llu,%.6f\n", (unsigned long long)le, frac);
+			} else {
+				fprintf(f, "%s[%llu,%.6f]", k ? "," : "", (unsigned long long)le, frac);
+			}
+		}
+		if (fmt == FMT_JSON)
+			fprintf(f, "]}");
+	}
+	if (fmt == FMT_JSON)
+		fprintf(f, "]}\n");
+	return 0;
+}
+
+/* A gnuplot single-quoted string: quotes doubled. */
+static void gp_str(FILE *g, const char *s)
+{
+	fputc('\'', g);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', g);
+		fputc(*s, g);
+	}
+	fputc('\'', g);
+}
+
+/*
+ * Per stage, its latency CDF and its histogram (log2 buckets, as in the
+ * report), drawn by gnuplot as SVG; or, with --json/--csv, the CDF points.
+ */
+static int plot(struct model *m, const char *out, enum fmt fmt)
 {
 	struct named_hist *v;
 	const char *source;
 	char data[] = "/tmp/pagemove-plot.XXXXXX";
-	int n, i, j, fd, plotted = 0, rc;
+	int n, i, j, k, fd, plotted = 0, rc;
+	unsigned int slot;
+	uint64_t cum, le;
+	double frac;
 	FILE *f, *g;
 
 	stage_view(m, &v, &n, &source);
+	for (i = 0; i < n; i++)
+		plotted += v[i].h.count > 0;
+	if (!plotted) {
+		fprintf(stderr, "pagemove: %s has no stage to plot\n", m->path);
+		return 1;
+	}
+	if (fmt != FMT_TEXT) {
+		f = create(out);
+		return f ? plot_data(v, n, m, f, fmt) | finish(f, out) : 1;
+	}
 	fd = mkstemp(data);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		fprintf(stderr, "pagemove: cannot create a temporary file: %s\n", strerror(errno));
 		return 1;
 	}
+	/* Per stage: index 2k the CDF, index 2k + 1 the log2 buckets (us, share). */
 	for (i = 0; i < n; i++) {
-		uint64_t cum = 0;
+		unsigned long long buckets[65] = { 0 };
+		int lo, hi;
 
 		if (!v[i].h.count)
 			continue;
-		fprintf(f, "# %s\n", v[i].name);
-		for (j = 0; j < (int)PM_HIST_SLOTS; j++) {
-			if (!v[i].h.slots[j])
-				continue;
-			cum += v[i].h.slots[j];
-			fprintf(f, "%g %g\n", (double)pm_hist_slot_high(j) / 1e3,
-				(double)cum / (double)v[i].h.count);
+		fprintf(f, "# %s: CDF\n", v[i].name);
+		for (slot = 0; !v[i].h.slots[slot]; slot++)
+			;
+		fprintf(f, "%g 0\n", (double)pm_hist_slot_low(slot) / 1e3);
+		for (slot = 0, cum = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac);)
+			fprintf(f, "%g %g\n", (double)le / 1e3, frac);
+		fprintf(f, "\n\n# %s: log2 buckets\n", v[i].name);
+		for (slot = 0; slot < PM_HIST_SLOTS; slot++) {
+			unsigned long long us = pm_hist_slot_low(slot) / 1000;
+
+			buckets[us ? pm_log2(us) + 1 : 0] += v[i].h.slots[slot];
 		}
+		for (lo = 0; !buckets[lo]; lo++)
+			;
+		for (hi = 64; !buckets[hi]; hi--)
+			;
+		/* every bucket in the range, empty ones too, and one either side */
+		for (j = lo ? lo - 1 : 0; j <= hi + 1 && j < 65; j++)
+			fprintf(f, "%g %g\n", j ? (double)(1ULL << (j - 1)) * 1.5 : 0.5,
+				(double)buckets[j] / (double)v[i].h.count);
 		fprintf(f, "\n\n");
 	}
-	fclose(f);
+	if (fclose(f)) {
+		fprintf(stderr, "pagemove: cannot write %s: %s\n", data, strerror(errno));
+		unlink(data);
+		return 1;
+	}
 	g = popen("gnuplot", "w");
 	if (!g) {
 		fprintf(stderr, "pagemove: cannot run gnuplot: %s\n", strerror(errno));
 		unlink(data);
 		return 1;
 	}
-	fprintf(g, "set terminal svg size 900,520 dynamic\nset output '%s'\n", out);
-	fprintf(g, "set title '%s on %s: latency CDF per stage'\n", m->hdr.tool, m->hdr.kernel);
-	fprintf(g, "set logscale x\nset xlabel 'latency (us)'\nset ylabel 'fraction'\n"
-		"set key bottom right\nset grid\nplot ");
-	for (i = 0, j = 0; i < n; i++) {
-		if (!v[i].h.count)
-			continue;
-		fprintf(g, "%s'%s' index %d with steps lw 2 title '%s'", j ? ", " : "", data, j,
-			v[i].name);
-		j++;
-		plotted++;
+	fprintf(g, "set terminal svg size 900,900 dynamic\nset output ");
+	if (strcmp(out, "-"))
+		gp_str(g, out);
+	fprintf(g, "\nset multiplot layout 2,1 title ");
+	gp_str(g, m->hdr.tool);
+	fprintf(g, ".' on '.");
+	gp_str(g, m->hdr.kernel);
+	fprintf(g, ".' (%s)'\n", source);
+	fprintf(g, "set logscale x\nset grid\nset key outside right\n"
+		"set xlabel 'latency (us)'\nset ylabel 'share of events'\n"
+		"set title 'histogram (log2 buckets)'\n");
+	for (k = 0; k < 2; k++) {
+		if (k)
+			fprintf(g, "set ylabel 'fraction at or below'\nset yrange [0:1]\n"
+				"set title 'CDF'\n");
+		fprintf(g, "plot ");
+		for (i = 0, j = 0; i < n; i++) {
+			if (!v[i].h.count)
+				continue;
+			fprintf(g, "%s'%s' index %d with %s lw 2 title ", j ? ", " : "", data,
+				2 * j + !k, k ? "steps" : "histeps");
+			gp_str(g, v[i].name);
+			j++;
+		}
+		fprintf(g, "\n");
 	}
-	fprintf(g, "\n");
+	fprintf(g, "unset multiplot\n");
 	rc = pclose(g);
 	unlink(data);
-	if (!plotted) {
-		fprintf(stderr, "pagemove: %s has no stage to plot\n", m->path);
-		return 1;
-	}
 	if (rc) {
 		fprintf(stderr, "pagemove: gnuplot failed (exit %d); is gnuplot installed?\n", rc);
 		return 1;
@@ -537,20 +727,25 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pagemove report [--json|--csv] FILE\n"
 		"       pagemove diff [--json|--csv] BASE NEW\n"
-		"       pagemove timeline FILE -o TRACE.json\n"
-		"       pagemove plot FILE -o OUT.svg\n"
+		"       pagemove timeline [--json|--csv] FILE -o OUT\n"
+		"       pagemove plot [--json|--csv] FILE -o OUT\n"
 		"\n"
-		"Reads event logs written by the pagemove tracers (-w FILE).\n"
+		"Reads event logs written by the pagemove tracers (-w FILE; - is stdin).\n"
 		"  report    per-stage table (count, mean, p50, p90, p99, p99.9, max, share),\n"
 		"            counters, log2 charts; the header's facts; lost events\n"
 		"  diff      stages side by side: median ratio with a bootstrap 95%% interval\n"
-		"  timeline  Chrome/Perfetto trace-event JSON of the stage slices\n"
-		"  plot      latency CDF per stage as SVG (gnuplot)\n"
+		"  timeline  the stage slices: Chrome/Perfetto trace-event JSON (default),\n"
+		"            or --csv, one row per slice\n"
+		"  plot      per stage, latency histogram and CDF as SVG (gnuplot), or\n"
+		"            --json/--csv: the CDF points\n"
+		"  -o OUT    output file of timeline and plot; - is stdout\n"
 		"\n"
 		"examples:\n"
 		"  migratevma -w mv.log -- hmmbench -s 64 && pagemove report mv.log\n"
 		"  pagemove diff stock.log patched.log\n"
-		"  pagemove timeline mv.log -o mv.json   # open in ui.perfetto.dev\n");
+		"  pagemove report --json mv.log | jq '.stages[] | {name, p99_ns}'\n"
+		"  pagemove timeline mv.log -o mv.json   # open in ui.perfetto.dev\n"
+		"  pagemove plot mv.log -o mv.svg\n");
 }
 
 int main(int argc, char **argv)
@@ -599,9 +794,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "diff") && argc == 2)
 		return load(argv[0], &a) || load(argv[1], &b) ? 1 : diff(&a, &b, fmt);
 	if (!strcmp(cmd, "timeline") && argc == 1 && out)
-		return timeline(argv[0], out);
+		return timeline(argv[0], out, fmt);
 	if (!strcmp(cmd, "plot") && argc == 1 && out)
-		return load(argv[0], &a) ? 1 : plot(&a, out);
+		return load(argv[0], &a) ? 1 : plot(&a, out, fmt);
 	fprintf(stderr, "pagemove: bad command line for '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -62,12 +62,65 @@ PY
 then ok "timeline: 96 slices (16 migrations x 6 stages), valid JSON"
 else ko "timeline" "bad output"; fi
 
-# Plot: gnuplot writes an SVG.
+# ... and as CSV: a row per slice, six stages per migration, in order.
+if "$P" timeline --csv "$D/migratevma-patched.log" -o "$tmp/tl.csv" 2>/dev/null &&
+   /usr/bin/python3 - "$tmp/tl.csv" "$tmp/tl.json" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 96, len(rows)
+ops = {}
+for r in rows:
+    ops.setdefault(r["op"], []).append(r["stage"])
+assert all(v == ["collect", "unmap", "copy", "pages", "map", "finalize"] for v in ops.values()), ops
+ev = json.load(open(sys.argv[2]))["traceEvents"]
+assert [int(r["dur_ns"]) for r in rows] == [round(e["dur"] * 1000) for e in ev]
+PY
+then ok "timeline --csv: 96 rows, each migration's six stages in order, as in the JSON"
+else ko "timeline --csv" "bad output"; fi
+
+# Plot: gnuplot writes an SVG; --json/--csv give the CDF points instead.
 if "$P" plot "$D/migratevma-patched.log" -o "$tmp/p.svg" 2>/dev/null && grep -q '<svg' "$tmp/p.svg"; then
 	ok "plot: SVG written"
 else
 	ko "plot" "no SVG"
 fi
+if "$P" plot --json "$D/migratevma-patched.log" -o "$tmp/p.json" 2>/dev/null &&
+   "$P" plot --csv "$D/migratevma-patched.log" -o "$tmp/p.csv" 2>/dev/null &&
+   /usr/bin/python3 - "$tmp/p.json" "$tmp/p.csv" "$tmp/report-patched.json" <<'PY'
+import csv, json, sys
+j = json.load(open(sys.argv[1]))
+rep = {s["name"]: s for s in json.load(open(sys.argv[3]))["stages"]}
+assert [s["name"] for s in j["stages"]] == list(rep), j
+for s in j["stages"]:
+    le = [p[0] for p in s["cdf"]]
+    fr = [p[1] for p in s["cdf"]]
+    assert s["count"] == rep[s["name"]]["count"] == 16
+    assert le == sorted(le) and fr == sorted(fr) and fr[-1] == 1.0, s
+    assert le[-1] == rep[s["name"]]["max_ns"], (le[-1], rep[s["name"]]["max_ns"])
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert [(r["stage"], int(r["le_ns"]), float(r["fraction"])) for r in rows] == \
+    [(s["name"], p[0], p[1]) for s in j["stages"] for p in s["cdf"]]
+PY
+then ok "plot --json/--csv: each stage's CDF rises to 1 at its max, as the report says"
+else ko "plot --json/--csv" "bad output"; fi
+
+# Names come from logs: JSON escapes them (quote, backslash, control
+# character), keeps valid UTF-8, replaces invalid bytes; CSV quotes them.
+cp "$D/migratevma-patched.log" "$tmp/names.log"
+at=$(grep -obaF reason.hole "$tmp/names.log" | head -n 1 | cut -d: -f1)
+printf 'a"b\\c\001\303\251\377,z\000' | dd of="$tmp/names.log" bs=1 seek="$at" conv=notrunc status=none
+if "$P" report --json "$tmp/names.log" >"$tmp/names.json" &&
+   "$P" report --csv "$tmp/names.log" >"$tmp/names.csv" &&
+   /usr/bin/python3 - "$tmp/names.json" "$tmp/names.csv" <<'PY'
+import csv, json, sys
+want = 'a"b\\c\x01\u00e9\ufffd,z'
+names = [c["name"] for c in json.load(open(sys.argv[1]))["counters"]]
+assert want in names, names
+rows = csv.DictReader(open(sys.argv[2], encoding="utf-8", errors="replace"))
+assert want in [r["name"] for r in rows if r["kind"] == "counter"]
+PY
+then ok "odd names: JSON escaped and valid, CSV quoted"
+else ko "odd names" "see $tmp/names.json"; fi
 
 # Damage: each must fail with a message, never crash.
 bad() {	# bad NAME PATTERN FILE
@@ -101,6 +154,14 @@ head -c 256 /dev/urandom >"$tmp/random"
 bad "random bytes" "bad magic" "$tmp/random"
 o=$("$P" diff "$log" 2>&1); rc=$?
 [ $rc = 2 ] && ok "diff with one file: usage, exit 2" || ko "diff with one file" "exit $rc"
+o=$("$P" plot "$log" 2>&1); rc=$?
+[ $rc = 2 ] && grep -q usage <<<"$o" && ok "plot without -o: usage, exit 2" || ko "plot without -o" "exit $rc"
+o=$("$P" timeline "$log" -o /nonexistent/dir/t.json 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "cannot create" <<<"$o" && ok "timeline to an unwritable path: message, exit 1" ||
+	ko "timeline to an unwritable path" "exit $rc: $o"
+o=$("$P" timeline "$log" -o /dev/full 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "No space left" <<<"$o" && ok "timeline to a full disk: message, exit 1" ||
+	ko "timeline to a full disk" "exit $rc: $o"
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
