@@ -82,10 +82,14 @@ static int load(const char *path, struct model *m)
 	m->hdr = *pm_log_header(r);
 	while ((rc = pm_log_next_hist(r, &rec, m->by_id)) > 0) {
 		switch (rec.hdr.type) {
-		case PM_REC_STAGE: {	/* those pm_log_next_hist() left: a window's last */
-			const struct pm_rec_stage *st = rec.payload;
+		case PM_REC_SLICES: {	/* pm_log_next_hist() takes them all; in case */
+			struct pm_slice sl;
+			unsigned int i;
 
-			pm_hist_add(&m->by_id[st->stage], st->dur_ns);
+			for (i = 0; i < pm_slices_count(&rec); i++) {
+				pm_slices_get(&rec, i, &sl);
+				pm_hist_add(&m->by_id[sl.stage], sl.dur_ns);
+			}
 			break;
 		}
 		case PM_REC_NAME: {
@@ -505,29 +509,31 @@ static int timeline(const char *path, const char *out, enum fmt fmt)
 		fprintf(f, "},\"traceEvents\":[");
 	}
 	while ((rc = pm_log_next(r, &rec)) > 0) {
-		const struct pm_rec_stage *st = rec.payload;
-		const struct pm_rec_op *op = pm_log_op(r);
-		const char *name;
+		struct pm_slice sl;
+		unsigned int i;
 
-		if (rec.hdr.type != PM_REC_STAGE)
+		if (rec.hdr.type != PM_REC_SLICES)
 			continue;
-		name = pm_log_stage_name(r, st->stage);
-		if (fmt == FMT_CSV) {
-			fprintf(f, "%llu,%llu,%u,%u,%u,%llu,", rec.hdr.ts_ns - st->dur_ns, st->dur_ns,
-				rec.hdr.cpu, op->tgid, op->pid, op->op_id);
-			csv_str(f, name);
-			fprintf(f, ",%u\n", st->pages);
-		} else {
+		for (i = 0; i < pm_slices_count(&rec); i++, n++) {
+			pm_slices_get(&rec, i, &sl);
+			if (fmt == FMT_CSV) {
+				fprintf(f, "%llu,%llu,%u,%u,%u,%llu,",
+					(unsigned long long)(sl.end_ns - sl.dur_ns),
+					(unsigned long long)sl.dur_ns, sl.cpu, sl.tgid, sl.pid,
+					(unsigned long long)sl.op_id);
+				csv_str(f, pm_log_stage_name(r, sl.stage));
+				fprintf(f, ",%u\n", sl.pages);
+				continue;
+			}
 			fprintf(f, "%s\n{\"name\":", n ? "," : "");
-			json_str(f, name);
+			json_str(f, pm_log_stage_name(r, sl.stage));
 			fprintf(f, ",\"cat\":");
 			json_str(f, hdr->tool);
 			fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%u,\"tid\":%u,"
 				"\"args\":{\"op\":%llu,\"pages\":%u,\"cpu\":%u}}",
-				(double)(rec.hdr.ts_ns - st->dur_ns) / 1e3, (double)st->dur_ns / 1e3,
-				op->tgid, op->pid, op->op_id, st->pages, rec.hdr.cpu);
+				(double)(sl.end_ns - sl.dur_ns) / 1e3, (double)sl.dur_ns / 1e3, sl.tgid,
+				sl.pid, (unsigned long long)sl.op_id, sl.pages, sl.cpu);
 		}
-		n++;
 	}
 	if (fmt != FMT_CSV)
 		fprintf(f, "\n]}\n");

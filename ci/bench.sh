@@ -83,20 +83,29 @@ awk "$MEDIAN"'
 	}' "$out/migratevma-cost.log" | tee "$out/migratevma-cost.txt"
 log "migratevma overhead (goal: traced >= 98% of untraced); table in $out/migratevma-cost.txt"
 
-# pagemove report speed: a synthetic log of 10 M stage records (800 MB).
+# pagemove report speed, one core, page cache warm: the median of ROUNDS
+# runs over a synthetic log of 10 M stage records shaped like migratevma's
+# (373 MB), with the largest resident set of a run.
 make -C "$TOP" --no-print-directory analysis build/bench/mklog >/dev/null
+# us_of CMD...: wall microseconds of one run, output discarded.  Bash's own
+# clock: $(date) would add two forks (~2 ms) to each side's time.
+us_of() {
+	local t0=${EPOCHREALTIME/./} t1
+	"$@" >/dev/null 2>&1 || die "failed: $*"
+	t1=${EPOCHREALTIME/./}
+	echo $((t1 - t0))
+}
 big=$out/synthetic.log
 "$BUILD/bench/mklog" "$big" 10000000
 "$BUILD/bin/pagemove" report --csv "$big" >/dev/null	# warm the page cache
-t0=$(date +%s%N)
-"$BUILD/bin/pagemove" report --csv "$big" >/dev/null
-t1=$(date +%s%N)
+rss=$(/usr/bin/time -f %M "$BUILD/bin/pagemove" report --csv "$big" 2>&1 >/dev/null)
+for i in $(seq "$rounds"); do echo "report $(us_of "$BUILD/bin/pagemove" report --csv "$big")"; done \
+	>"$out/analysis-speed.log"
 rm -f "$big"
-echo "pagemove report: 10000000 events in $(( (t1 - t0) / 1000000 )) ms = $(( 10000000000 / ((t1 - t0) / 1000) )) k events/s (one core, page cache warm)" |
-	tee "$out/analysis-speed.txt"
 
 # ... against perf script reading as many events: perf records getppid()
-# syscalls of a loop (1 M), pagemove reads a log of 1 M stage records.
+# syscalls of a loop (1 M), pagemove reads a log of 1 M stage records; the
+# two alternate, ROUNDS times, and each side's median counts.
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 n=1000000
 perf record -q -e syscalls:sys_enter_getppid -o "$out/perf.data" -- \
@@ -104,13 +113,17 @@ perf record -q -e syscalls:sys_enter_getppid -o "$out/perf.data" -- \
 for _ in range($n): os.getppid()" >/dev/null 2>&1 ||
 	die "perf record failed (tracefs? perf_event_paranoid?)"
 "$BUILD/bench/mklog" "$out/small.log" $n
-perf script -i "$out/perf.data" >/dev/null 2>&1	# warm both
+pe=$(perf script -i "$out/perf.data" 2>/dev/null | wc -l)	# also warms both
 "$BUILD/bin/pagemove" report --csv "$out/small.log" >/dev/null
-t0=$(date +%s%N)
-pe=$(perf script -i "$out/perf.data" 2>/dev/null | wc -l)
-t1=$(date +%s%N)
-"$BUILD/bin/pagemove" report --csv "$out/small.log" >/dev/null
-t2=$(date +%s%N)
+for i in $(seq "$rounds"); do
+	echo "perf $(us_of perf script -i "$out/perf.data")"
+	echo "small $(us_of "$BUILD/bin/pagemove" report --csv "$out/small.log")"
+done >>"$out/analysis-speed.log"
 rm -f "$out/perf.data" "$out/small.log"
-echo "perf script: $pe events in $(( (t1 - t0) / 1000000 )) ms; pagemove report: $n events in $(( (t2 - t1) / 1000000 )) ms; ratio $(( (t1 - t0) * n / pe / (t2 - t1) ))x (goal 100x)" |
-	tee -a "$out/analysis-speed.txt"
+awk -v pe="$pe" -v events=$n -v rss="$rss" "$MEDIAN"'
+	{ v[$1, ++n[$1]] = $2 / 1000 }
+	END {
+		r = median("report"); p = median("perf"); s = median("small")
+		printf "pagemove report: 10000000 events in %.1f ms (median of %d, %.1f-%.1f) = %.1f M events/s, max RSS %.1f MB (goal 50 M/s)\n", r, n["report"], lo["report"], hi["report"], 10000 / r, rss / 1024
+		printf "perf script: %d events in %.1f ms; pagemove report: %d events in %.1f ms (medians of %d); ratio %.0fx (goal 100x)\n", pe, p, events, s, n["small"], (p / pe) / (s / events)
+	}' "$out/analysis-speed.log" | tee "$out/analysis-speed.txt"

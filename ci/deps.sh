@@ -8,8 +8,8 @@ STEP=deps
 PKGS=(
 	# userspace, BPF and analysis (libclang-rt: libFuzzer, only recommended
 	# by clang; linux-perf: perf list of the series' events in the guest)
-	build-essential clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev
-	libclang-rt-14-dev libjson-c-dev gnuplot-nox pkg-config linux-perf
+	build-essential time clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev
+	libclang-rt-14-dev gnuplot-nox pkg-config linux-perf
 	# kernel build
 	flex bison bc libssl-dev dwarves cpio zstd xz-utils ccache kmod rsync
 	python3 python3-ply python3-git git

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +12,32 @@
 
 _Static_assert(sizeof(struct pm_log_header) == PM_LOG_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct pm_rec_hdr) == 16, "record header size");
+_Static_assert(sizeof(struct pm_rec_name) % 8 == 0 && sizeof(struct pm_rec_hist) % 8 == 0 &&
+	       sizeof(struct pm_rec_counter) % 8 == 0 && sizeof(struct pm_rec_end) % 8 == 0 &&
+	       sizeof(struct pm_rec_slices) % 8 == 0, "records keep 8-byte alignment");
+_Static_assert(PM_MAX_STAGES == 64, "one bit per stage in pm_log_reader.named");
+
+/* pm_slices_size(PM_SLICES_MAX), as a constant */
+#define SLICES_MAX_SIZE (sizeof(struct pm_rec_slices) + PM_ALIGN8(PM_SLICES_MAX) + \
+			 24 * PM_SLICES_MAX + 4 * PM_ALIGN8(4 * PM_SLICES_MAX))
+_Static_assert(SLICES_MAX_SIZE <= 0xffff, "a full slices record fits its size field");
+
+/* The columns of a PM_REC_SLICES payload of @n slices, by offset. */
+struct columns {
+	size_t stage, dur, end, op, pid, tgid, cpu, pages;
+};
+
+static void columns(unsigned int n, struct columns *c)
+{
+	c->stage = sizeof(struct pm_rec_slices);
+	c->dur = c->stage + PM_ALIGN8(n);
+	c->end = c->dur + 8 * (size_t)n;
+	c->op = c->end + 8 * (size_t)n;
+	c->pid = c->op + 8 * (size_t)n;
+	c->tgid = c->pid + PM_ALIGN8(4 * n);
+	c->cpu = c->tgid + PM_ALIGN8(4 * n);
+	c->pages = c->cpu + PM_ALIGN8(4 * n);
+}
 
 struct pm_log_writer {
 	FILE *f;
@@ -21,51 +46,47 @@ struct pm_log_writer {
 	uint64_t nr_records;
 	int failed;
 	char err[PM_ERR_LEN];
+	/* slices not written yet: a PM_REC_SLICES payload being filled */
+	unsigned int nslices;
+	struct pm_slice pending[PM_SLICES_MAX];
+	unsigned char payload[SLICES_MAX_SIZE] __attribute__((aligned(8)));
 };
 
 /*
- * Regular files are mapped a window at a time, pipes are read(2) into a
- * buffer: either way memory stays the same whatever the log's length, and
- * the hot loop walks plain memory.  An in-memory log (tests, fuzzing) is
- * the same walk over the caller's bytes.
+ * Files are read with pread(2), pipes with read(2), into one buffer: memory
+ * stays the same whatever the log's length, and a reader can skip the
+ * columns it does not want.  An in-memory log (tests, fuzzing) is the same
+ * walk over the caller's bytes.
  */
 #define READ_BUF	(512 << 10)
-#define MAP_WINDOW	(16 << 20)
+#define READ_AHEAD	(64 << 10)	/* the least a read asks for, usually */
 
 struct pm_log_reader {
 	int fd;				/* -1: in-memory log */
 	int close_fd;
-	const unsigned char *mem;	/* unread bytes are mem[pos, len) */
+	int is_file;			/* pread(2) at any offset */
+	uint64_t file_size;		/* as opened: a log being written ends there */
+	const unsigned char *mem;	/* unread bytes are mem[pos, len) ... */
 	size_t len, pos;
-	unsigned char *buf;		/* pipes: READ_BUF bytes */
-	void *map;			/* files: the mapped window ... */
-	uint64_t map_off;		/* ... starts at this file offset */
-	uint64_t file_size;
-	size_t page;
-	int eof;
+	uint64_t base;			/* ... and mem[0] is at this offset */
+	unsigned char *buf;		/* fd readers: READ_BUF bytes */
+	int eof;			/* 1: no more bytes, -1: a read failed */
 	int done;
 	char path[256];
 	struct pm_log_header hdr;
 	uint64_t nr_records;
-	uint64_t offset;
+	uint64_t offset;		/* of the record being read */
 	uint64_t lost;
-	/* what stage records refer to */
 	uint64_t named;			/* bit n: stage n has a name */
-	int have_op;
-	struct pm_rec_op op;
 	char names[PM_MAX_STAGES][PM_NAME_LEN];
 	char err[PM_ERR_LEN];
 	/* Aligned: callers read payloads through their struct types. */
-	unsigned char payload[sizeof(struct pm_rec_hist)] __attribute__((aligned(8)));
+	unsigned char payload[SLICES_MAX_SIZE] __attribute__((aligned(8)));
 };
 
-_Static_assert(PM_MAX_STAGES <= 64, "one bit per stage in pm_log_reader.named");
-_Static_assert(sizeof(struct pm_rec_stage) % 8 == 0 && sizeof(struct pm_rec_op) % 8 == 0 &&
-	       sizeof(struct pm_rec_name) % 8 == 0 && sizeof(struct pm_rec_hist) % 8 == 0 &&
-	       sizeof(struct pm_rec_counter) % 8 == 0 && sizeof(struct pm_rec_end) % 8 == 0,
-	       "records keep 8-byte alignment");
-_Static_assert(READ_BUF >= sizeof(struct pm_rec_hdr) + sizeof(struct pm_rec_hist) &&
-	       MAP_WINDOW >= READ_BUF, "a buffer or window holds the largest record");
+_Static_assert(READ_BUF >= sizeof(struct pm_rec_hdr) + SLICES_MAX_SIZE + READ_AHEAD &&
+	       SLICES_MAX_SIZE >= sizeof(struct pm_rec_hist),
+	       "the buffer holds the largest record, and some");
 
 static void seterr(char *err, const char *path, const char *fmt, ...)
 {
@@ -81,12 +102,10 @@ static void seterr(char *err, const char *path, const char *fmt, ...)
 }
 
 static const unsigned short rec_sizes[] = {
-	[PM_REC_STAGE] = sizeof(struct pm_rec_stage),
 	[PM_REC_HIST] = sizeof(struct pm_rec_hist),
 	[PM_REC_COUNTER] = sizeof(struct pm_rec_counter),
 	[PM_REC_END] = sizeof(struct pm_rec_end),
 	[PM_REC_NAME] = sizeof(struct pm_rec_name),
-	[PM_REC_OP] = sizeof(struct pm_rec_op),
 };
 
 size_t pm_rec_size(enum pm_rec_type type)
@@ -129,7 +148,6 @@ struct pm_log_writer *pm_log_create(const char *path, const char *tool,
 	hdr.clock = PM_CLOCK_MONOTONIC;
 	hdr.start_ns = start_ns;
 	w->hdr = hdr;
-	/* Stage records are small and many: write in large blocks. */
 	setvbuf(w->f, NULL, _IOFBF, 256 << 10);
 	if (fwrite(&hdr, sizeof(hdr), 1, w->f) != 1) {
 		seterr(err, path, "cannot write the header: %s", strerror(errno));
@@ -141,6 +159,61 @@ struct pm_log_writer *pm_log_create(const char *path, const char *tool,
 	return w;
 }
 
+static int put(struct pm_log_writer *w, const struct pm_rec_hdr *h, const void *payload)
+{
+	if (fwrite(h, sizeof(*h), 1, w->f) != 1 || fwrite(payload, h->size, 1, w->f) != 1) {
+		seterr(w->err, w->path, "write failed: %s", strerror(errno));
+		w->failed = 1;
+		return -1;
+	}
+	w->nr_records++;
+	return 0;
+}
+
+/* Write the pending slices as one PM_REC_SLICES record. */
+static int flush_slices(struct pm_log_writer *w)
+{
+	unsigned int n = w->nslices, i;
+	const struct pm_slice *s = w->pending;
+	unsigned char *p = w->payload;
+	struct pm_rec_hdr h = { .type = PM_REC_SLICES, .size = (unsigned short)pm_slices_size(n) };
+	struct pm_rec_slices hd = { .n = n };
+	struct columns c;
+
+	if (!n || w->failed)
+		return w->failed ? -1 : 0;
+	columns(n, &c);
+	memset(p, 0, h.size);
+	memcpy(p, &hd, sizeof(hd));
+	for (i = 0; i < n; i++) {
+		p[c.stage + i] = (unsigned char)s[i].stage;
+		memcpy(p + c.dur + 8 * i, &s[i].dur_ns, 8);
+		memcpy(p + c.end + 8 * i, &s[i].end_ns, 8);
+		memcpy(p + c.op + 8 * i, &s[i].op_id, 8);
+		memcpy(p + c.pid + 4 * i, &s[i].pid, 4);
+		memcpy(p + c.tgid + 4 * i, &s[i].tgid, 4);
+		memcpy(p + c.cpu + 4 * i, &s[i].cpu, 4);
+		memcpy(p + c.pages + 4 * i, &s[i].pages, 4);
+	}
+	h.cpu = s[n - 1].cpu;
+	h.ts_ns = s[n - 1].end_ns;
+	w->nslices = 0;
+	return put(w, &h, p);
+}
+
+int pm_log_slice(struct pm_log_writer *w, const struct pm_slice *s)
+{
+	if (w->failed)
+		return -1;
+	if (s->stage >= PM_MAX_STAGES) {
+		seterr(w->err, w->path, "stage number %u, at most %d", s->stage, PM_MAX_STAGES - 1);
+		w->failed = 1;
+		return -1;
+	}
+	w->pending[w->nslices++] = *s;
+	return w->nslices == PM_SLICES_MAX ? flush_slices(w) : 0;
+}
+
 int pm_log_write(struct pm_log_writer *w, enum pm_rec_type type, uint32_t cpu,
 		 uint64_t ts_ns, const void *payload, size_t size)
 {
@@ -149,18 +222,14 @@ int pm_log_write(struct pm_log_writer *w, enum pm_rec_type type, uint32_t cpu,
 
 	if (w->failed)
 		return -1;
-	if (type == PM_REC_END || size != pm_rec_size(type)) {
+	if (type == PM_REC_END || size != pm_rec_size(type) || !size) {
 		seterr(w->err, w->path, "bad record (type %d, %zu bytes)", type, size);
 		w->failed = 1;
 		return -1;
 	}
-	if (fwrite(&h, sizeof(h), 1, w->f) != 1 || fwrite(payload, size, 1, w->f) != 1) {
-		seterr(w->err, w->path, "write failed: %s", strerror(errno));
-		w->failed = 1;
+	if (flush_slices(w))
 		return -1;
-	}
-	w->nr_records++;
-	return 0;
+	return put(w, &h, payload);
 }
 
 int pm_log_name_stages(struct pm_log_writer *w, const char *const *names, unsigned int n)
@@ -185,12 +254,15 @@ int pm_log_name_stages(struct pm_log_writer *w, const char *const *names, unsign
 
 int pm_log_close(struct pm_log_writer *w, uint64_t lost_events, char err[PM_ERR_LEN])
 {
-	struct pm_rec_end end = { .lost_events = lost_events, .nr_records = w->nr_records };
+	struct pm_rec_end end = { .lost_events = lost_events };
 	struct pm_rec_hdr h = { .type = PM_REC_END, .size = sizeof(end) };
-	int rc = w->failed ? -1 : 0;
+	int rc;
 
+	flush_slices(w);
+	rc = w->failed ? -1 : 0;
 	if (w->failed)
 		memcpy(err, w->err, PM_ERR_LEN);
+	end.nr_records = w->nr_records;
 	if (!rc && (fwrite(&h, sizeof(h), 1, w->f) != 1 ||
 		    fwrite(&end, sizeof(end), 1, w->f) != 1 || fflush(w->f))) {
 		seterr(err, w->path, "cannot write the end record: %s", strerror(errno));
@@ -219,57 +291,39 @@ static int nul_terminated(const char *s, size_t len)
 }
 
 /*
- * Map the window that starts at the page of the first unread byte; true if
- * it holds @n unread bytes.  The file's size is the one it had when opened:
- * a log still being written ends there.
+ * Make at least @n unread bytes available, reading @ahead more if they are
+ * there; false if the log ends (or a read fails, r->eof < 0 and r->err
+ * set) first.  Call only at the start of a record: the buffer keeps what
+ * it moves 8-byte aligned.
  */
-static bool slide(struct pm_log_reader *r, size_t n)
+static bool fill(struct pm_log_reader *r, size_t n, size_t ahead)
 {
-	uint64_t at = r->map_off + r->pos, off = at & ~(uint64_t)(r->page - 1);
-	size_t len = r->file_size - off < MAP_WINDOW ? r->file_size - off : MAP_WINDOW;
-	void *m;
-
-	if (r->map_off + r->len == r->file_size) {
-		r->eof = 1;		/* the window already reaches the end */
-		return false;
-	}
-	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->fd, off);
-	if (m == MAP_FAILED) {
-		seterr(r->err, r->path, "cannot map: %s", strerror(errno));
-		r->eof = -1;
-		return false;
-	}
-	madvise(m, len, MADV_SEQUENTIAL);
-	if (r->map)
-		munmap(r->map, r->len + (size_t)(r->map_off & (r->page - 1)));
-	r->map = m;
-	r->mem = (const unsigned char *)m + (at - off);
-	r->map_off = at;
-	r->len = len - (at - off);
-	r->pos = 0;
-	return r->len >= n;
-}
-
-/*
- * Make at least @n unread bytes available; false if the log ends (or a
- * read fails, with r->err set) before that.
- */
-static bool fill(struct pm_log_reader *r, size_t n)
-{
-	size_t have = r->len - r->pos;
+	size_t have = r->len - r->pos, want;
 	ssize_t got;
 
 	if (have >= n)
 		return true;
 	if (r->fd < 0 || r->eof)
 		return false;
-	if (r->file_size)
-		return slide(r, n);
 	memmove(r->buf, r->mem + r->pos, have);
+	r->base += r->pos;
 	r->pos = 0;
 	r->len = have;
+	want = n + ahead < READ_BUF ? n + ahead : READ_BUF;
 	while (r->len < n) {
-		got = read(r->fd, r->buf + r->len, READ_BUF - r->len);
+		if (r->is_file) {
+			uint64_t at = r->base + r->len;
+
+			if (at >= r->file_size) {
+				r->eof = 1;
+				return false;
+			}
+			if (want - r->len > r->file_size - at)
+				want = r->len + (size_t)(r->file_size - at);
+			got = pread(r->fd, r->buf + r->len, want - r->len, (off_t)at);
+		} else {
+			got = read(r->fd, r->buf + r->len, READ_BUF - r->len);
+		}
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
@@ -281,15 +335,32 @@ static bool fill(struct pm_log_reader *r, size_t n)
 			r->eof = 1;
 			return false;
 		}
-		r->len += got;
+		r->len += (size_t)got;
 	}
 	return true;
 }
 
+/* Are the @n bytes from the read position all there?  Reads them unless a file. */
+static bool present(struct pm_log_reader *r, size_t n)
+{
+	if (r->is_file)
+		return r->base + r->pos + n <= r->file_size;
+	return fill(r, n, 0);
+}
+
+/* Step over @n bytes that present() said are there. */
+static void consume(struct pm_log_reader *r, size_t n)
+{
+	if (r->len - r->pos >= n) {
+		r->pos += n;
+	} else {		/* a file: the rest was never read */
+		r->base += r->pos + n;
+		r->pos = r->len = 0;
+	}
+}
+
 static void release(struct pm_log_reader *r)
 {
-	if (r->map)
-		munmap(r->map, r->len + (size_t)(r->map_off & (r->page - 1)));
 	if (r->close_fd)
 		close(r->fd);
 	free(r->buf);
@@ -301,7 +372,7 @@ static struct pm_log_reader *start(struct pm_log_reader *r, char err[PM_ERR_LEN]
 {
 	size_t n;
 
-	fill(r, sizeof(r->hdr));
+	fill(r, sizeof(r->hdr), READ_AHEAD);
 	if (r->eof < 0) {
 		memcpy(err, r->err, PM_ERR_LEN);
 		goto fail;
@@ -345,31 +416,33 @@ struct pm_log_reader *pm_log_open(const char *path, char err[PM_ERR_LEN])
 	struct pm_log_reader *r = calloc(1, sizeof(*r));
 	struct stat st;
 
-	if (!r) {
+	if (!r || !(r->buf = aligned_alloc(64, READ_BUF))) {
 		seterr(err, path, "out of memory");
+		free(r);
 		return NULL;
 	}
 	copy_str(r->path, sizeof(r->path), path);
+	r->mem = r->buf;
 	if (!strcmp(path, "-")) {
 		r->fd = STDIN_FILENO;
 	} else {
 		r->fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (r->fd < 0) {
 			seterr(err, path, "cannot open: %s", strerror(errno));
+			free(r->buf);
 			free(r);
 			return NULL;
 		}
 		r->close_fd = 1;
 	}
-	if (!fstat(r->fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+	if (!fstat(r->fd, &st) && S_ISREG(st.st_mode)) {
+		off_t at = lseek(r->fd, 0, SEEK_CUR);	/* stdin may be part-read */
+
+		r->is_file = 1;
 		r->file_size = (uint64_t)st.st_size;
-		r->page = (size_t)sysconf(_SC_PAGESIZE);
-	} else if (!(r->buf = aligned_alloc(64, READ_BUF))) {
-		seterr(err, path, "out of memory");
-		release(r);
-		return NULL;
+		r->base = at < 0 ? 0 : (uint64_t)at > r->file_size ? r->file_size : (uint64_t)at;
+		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	r->mem = r->buf;
 	return start(r, err);
 }
 
@@ -403,32 +476,36 @@ static int damaged(struct pm_log_reader *r, const char *what)
 	return -1;
 }
 
-/* A stage record refers to a named stage and follows an operation record. */
-static inline bool stage_ok(const struct pm_log_reader *r, const struct pm_rec_stage *st)
+/* Are the @n entries of a stage column all named stages, the padding zero? */
+static bool stages_named(const struct pm_log_reader *r, const unsigned char *stage, unsigned int n)
 {
-	return st->stage < PM_MAX_STAGES && (r->named >> st->stage & 1) && !st->reserved &&
-	       r->have_op;
+	unsigned int i, ok = 1;
+
+	/* no branch per slice: PM_MAX_STAGES is 64, stage & 63 is stage if valid */
+	for (i = 0; i < n; i++)
+		ok &= (stage[i] < PM_MAX_STAGES) & (unsigned int)(r->named >> (stage[i] & 63));
+	for (; i < PM_ALIGN8(n); i++)
+		ok &= !stage[i];
+	return ok & 1;
 }
 
 /* The checks beyond size that each record type's payload must pass. */
 static int check(struct pm_log_reader *r, unsigned int type, const void *payload)
 {
 	switch (type) {
-	case PM_REC_STAGE: {
-		const struct pm_rec_stage *st = payload;
+	case PM_REC_SLICES: {
+		const struct pm_rec_slices *s = payload;
 
-		if (stage_ok(r, st))
+		const unsigned char *stage = (const unsigned char *)payload + sizeof(*s);
+		unsigned int i;
+
+		if (stages_named(r, stage, s->n))
 			return 0;
-		if (st->stage >= PM_MAX_STAGES || !(r->named >> st->stage & 1))
-			return damaged(r, "stage record with an unnamed stage number");
-		if (st->reserved)
-			return damaged(r, "reserved field set in stage record");
-		return damaged(r, "stage record before any operation record");
+		for (i = 0; i < s->n; i++)
+			if (stage[i] >= PM_MAX_STAGES || !(r->named >> stage[i] & 1))
+				return damaged(r, "slice of an unnamed stage number");
+		return damaged(r, "nonzero padding in slices record");
 	}
-	case PM_REC_OP:
-		r->op = *(const struct pm_rec_op *)payload;
-		r->have_op = 1;
-		return 0;
 	case PM_REC_NAME: {
 		const struct pm_rec_name *n = payload;
 
@@ -454,6 +531,19 @@ static int check(struct pm_log_reader *r, unsigned int type, const void *payload
 	return 0;
 }
 
+/* The size a record's payload must have, from its first 8 bytes; 0: none. */
+static size_t expected_size(unsigned int type, const unsigned char *first8)
+{
+	struct pm_rec_slices s;
+
+	if (type != PM_REC_SLICES)
+		return pm_rec_size(type);
+	memcpy(&s, first8, sizeof(s));
+	if (!s.n || s.n > PM_SLICES_MAX || s.reserved)
+		return 0;
+	return pm_slices_size(s.n);
+}
+
 int pm_log_next(struct pm_log_reader *r, struct pm_rec *rec)
 {
 	const unsigned char *p;
@@ -461,17 +551,22 @@ int pm_log_next(struct pm_log_reader *r, struct pm_rec *rec)
 
 	if (r->done)
 		return r->done > 0 ? 0 : -1;
-	if (r->len - r->pos < sizeof(rec->hdr) && !fill(r, sizeof(rec->hdr)))
+	if (!fill(r, sizeof(rec->hdr) + 8, READ_AHEAD)) {
+		if (r->len - r->pos >= sizeof(rec->hdr))
+			return damaged(r, "truncated record");
 		return damaged(r, r->len > r->pos ? "truncated record header" :
 						    "truncated: no end record");
+	}
 	p = r->mem + r->pos;
 	memcpy(&rec->hdr, p, sizeof(rec->hdr));
-	want = pm_rec_size(rec->hdr.type);
-	if (!want)
+	if (rec->hdr.type != PM_REC_SLICES && !pm_rec_size(rec->hdr.type))
 		return damaged(r, "unknown record type");
+	want = expected_size(rec->hdr.type, p + sizeof(rec->hdr));
+	if (!want)
+		return damaged(r, "slices record with a bad count or reserved field");
 	if (rec->hdr.size != want)
 		return damaged(r, "record of the wrong size");
-	if (r->len - r->pos < sizeof(rec->hdr) + want && !fill(r, sizeof(rec->hdr) + want)) {
+	if (!fill(r, sizeof(rec->hdr) + want, READ_AHEAD)) {
 		r->pos = r->len;
 		return damaged(r, "truncated record");
 	}
@@ -488,7 +583,7 @@ int pm_log_next(struct pm_log_reader *r, struct pm_rec *rec)
 		if (end->nr_records != r->nr_records)
 			return damaged(r, "end record counts other records than the log holds");
 		r->offset += sizeof(rec->hdr) + want;
-		if (fill(r, 1) || r->eof < 0)
+		if (fill(r, 1, 0) || r->eof < 0)
 			return damaged(r, "data after the end record");
 		r->lost = end->lost_events;
 		r->done = 1;
@@ -503,34 +598,60 @@ int pm_log_next(struct pm_log_reader *r, struct pm_rec *rec)
 
 int pm_log_next_hist(struct pm_log_reader *r, struct pm_rec *rec, struct pm_hist *hists)
 {
-	const size_t size = sizeof(struct pm_rec_hdr) + sizeof(struct pm_rec_stage);
-	const unsigned char *p = r->mem + r->pos, *end = r->mem + r->len;
+	const size_t hs = sizeof(struct pm_rec_hdr);
+	const unsigned char *p, *stage, *dur;
 	struct pm_rec_hdr h;
-	struct pm_rec_stage st;
+	struct pm_rec_slices s;
+	unsigned int i;
+	uint64_t d;
 
 	/*
-	 * The common case in a tight loop over memory; any other record, a
-	 * record that fails a check, or the end of the window goes the
-	 * general way, which also words the errors.
+	 * Slices records, reading their stage and duration columns only; any
+	 * other record, or one that fails a check, goes the general way,
+	 * which also words the errors.
 	 */
-	while (!r->done && end - p >= (ptrdiff_t)size) {
-		__builtin_prefetch(p + 8192);
-		memcpy(&h, p, sizeof(h));
-		memcpy(&st, p + sizeof(h), sizeof(st));
-		if (h.type != PM_REC_STAGE || h.size != sizeof(st) || !stage_ok(r, &st))
+	while (!r->done && fill(r, hs + sizeof(s), PM_ALIGN8(PM_SLICES_MAX) + 8 * PM_SLICES_MAX)) {
+		p = r->mem + r->pos;
+		memcpy(&h, p, hs);
+		memcpy(&s, p + hs, sizeof(s));
+		if (h.type != PM_REC_SLICES || !h.size || expected_size(h.type, p + hs) != h.size ||
+		    !fill(r, hs + sizeof(s) + PM_ALIGN8(s.n) + 8 * s.n, 0) || !present(r, hs + h.size))
 			break;
-		pm_hist_add(&hists[st.stage], st.dur_ns);
-		p += size;
+		p = r->mem + r->pos;
+		stage = p + hs + sizeof(s);
+		dur = stage + PM_ALIGN8(s.n);
+		if (!stages_named(r, stage, s.n))
+			break;
+		for (i = 0; i < s.n; i++) {
+			memcpy(&d, dur + 8 * i, sizeof(d));
+			pm_hist_add(&hists[stage[i]], d);
+		}
+		consume(r, hs + h.size);
+		r->offset += hs + h.size;
 		r->nr_records++;
 	}
-	r->offset += (uint64_t)(p - (r->mem + r->pos));
-	r->pos = (size_t)(p - r->mem);
 	return pm_log_next(r, rec);
 }
 
-const struct pm_rec_op *pm_log_op(const struct pm_log_reader *r)
+unsigned int pm_slices_count(const struct pm_rec *rec)
 {
-	return r->have_op ? &r->op : NULL;
+	return ((const struct pm_rec_slices *)rec->payload)->n;
+}
+
+void pm_slices_get(const struct pm_rec *rec, unsigned int i, struct pm_slice *s)
+{
+	const unsigned char *p = rec->payload;
+	struct columns c;
+
+	columns(pm_slices_count(rec), &c);
+	s->stage = p[c.stage + i];
+	memcpy(&s->dur_ns, p + c.dur + 8 * i, 8);
+	memcpy(&s->end_ns, p + c.end + 8 * i, 8);
+	memcpy(&s->op_id, p + c.op + 8 * i, 8);
+	memcpy(&s->pid, p + c.pid + 4 * i, 4);
+	memcpy(&s->tgid, p + c.tgid + 4 * i, 4);
+	memcpy(&s->cpu, p + c.cpu + 4 * i, 4);
+	memcpy(&s->pages, p + c.pages + 4 * i, 4);
 }
 
 const char *pm_log_stage_name(const struct pm_log_reader *r, unsigned int id)

@@ -26,6 +26,18 @@ struct pm_rec {
 	const void *payload;	/* valid until the next pm_log_next() */
 };
 
+/* One stage slice, unpacked from (or to be packed into) PM_REC_SLICES. */
+struct pm_slice {
+	uint64_t end_ns;
+	uint64_t dur_ns;
+	uint64_t op_id;
+	uint32_t pid;
+	uint32_t tgid;
+	uint32_t cpu;
+	uint32_t pages;
+	unsigned int stage;
+};
+
 /*
  * Create @path ("-" for stdout) and write the header.  @hooks says which
  * hook each stage uses.  NULL on error, with the reason in @err.
@@ -33,11 +45,21 @@ struct pm_rec {
 struct pm_log_writer *pm_log_create(const char *path, const char *tool,
 				    const char *kernel, const char *hooks,
 				    uint64_t start_ns, char err[PM_ERR_LEN]);
-/* 0, or -1: the first failure latches, later writes do nothing. */
+/*
+ * Write a record of a fixed-size type (not PM_REC_SLICES: see
+ * pm_log_slice()).  0, or -1: the first failure latches, later writes do
+ * nothing.
+ */
 int pm_log_write(struct pm_log_writer *w, enum pm_rec_type type, uint32_t cpu,
 		 uint64_t ts_ns, const void *payload, size_t size);
 /* Name stage numbers 0 .. @n - 1 (PM_REC_NAME records); 0 or -1. */
 int pm_log_name_stages(struct pm_log_writer *w, const char *const *names, unsigned int n);
+/*
+ * Add a slice.  Slices are written by column, PM_SLICES_MAX to a record;
+ * any other record, and the close, write the pending ones first, so the
+ * log stays in order.  0 or -1, as pm_log_write().
+ */
+int pm_log_slice(struct pm_log_writer *w, const struct pm_slice *s);
 /*
  * Write the end record with @lost_events and, if the file is seekable,
  * mark the header complete.  Frees @w.  0 or -1 with @err set.
@@ -51,20 +73,20 @@ struct pm_log_reader *pm_log_open_mem(const void *buf, size_t len, char err[PM_E
 const struct pm_log_header *pm_log_header(const struct pm_log_reader *r);
 /*
  * Next record: 1 and @rec filled, 0 after the end record, -1 on a damaged
- * or truncated log (see pm_log_error()).
+ * or truncated log (see pm_log_error()).  Every record is checked whole
+ * before it is handed out: a slice's stage has a name, say.
  */
 int pm_log_next(struct pm_log_reader *r, struct pm_rec *rec);
 /*
- * pm_log_next() for consumers that want stage records only as durations:
- * each one is added to @hists[stage number] (PM_MAX_STAGES of them) instead
- * of being returned.  Several times faster over a large log.
+ * pm_log_next() for consumers that want slices only as durations: each
+ * slice is added to @hists[its stage] (PM_MAX_STAGES of them) and
+ * PM_REC_SLICES records are not handed out.  From a file it reads only the
+ * stage and duration columns: several times faster over a large log.
  */
 int pm_log_next_hist(struct pm_log_reader *r, struct pm_rec *rec, struct pm_hist *hists);
-/*
- * The operation (thread, id) the stage records since the last PM_REC_OP
- * belong to; NULL before the first.  Valid until the next pm_log_next().
- */
-const struct pm_rec_op *pm_log_op(const struct pm_log_reader *r);
+/* The slices in a PM_REC_SLICES record that pm_log_next() returned. */
+unsigned int pm_slices_count(const struct pm_rec *rec);
+void pm_slices_get(const struct pm_rec *rec, unsigned int i, struct pm_slice *s);
 /* The name of stage number @id, or NULL while no record has named it. */
 const char *pm_log_stage_name(const struct pm_log_reader *r, unsigned int id);
 /* Records read so far, the end record not counted. */
@@ -74,7 +96,7 @@ uint64_t pm_log_lost(const struct pm_log_reader *r);
 const char *pm_log_error(const struct pm_log_reader *r);
 void pm_log_free(struct pm_log_reader *r);
 
-/* Payload size a record type must have; 0 for an unknown type. */
+/* Payload size a fixed-size record type must have; 0 for any other type. */
 size_t pm_rec_size(enum pm_rec_type type);
 
 #endif /* PAGEMOVE_LIB_LOG_H */

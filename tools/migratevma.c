@@ -265,8 +265,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct state *s = ctx;
 	struct mv_event e;
-	struct pm_rec_stage st;
-	struct pm_rec_op op;
+	struct pm_slice sl = { 0 };
 	uint64_t t, pages;
 	int i;
 
@@ -276,22 +275,23 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (!s->log)
 		return 0;
 	/*
-	 * The migration, then one slice per stage with its end time rebuilt
-	 * from the durations.  A failed write latches in the writer;
-	 * pm_log_close() reports it.
+	 * One slice per stage, end times rebuilt from the durations.  A
+	 * failed write latches in the writer; pm_log_close() reports it.
 	 */
 	t = e.ts_end - e.dur_ns[MV_TOTAL];
-	op = (struct pm_rec_op){ .op_id = e.op_id, .pid = e.pid, .tgid = e.tgid };
-	pm_log_write(s->log, PM_REC_OP, e.cpu, t, &op, sizeof(op));
+	sl.op_id = e.op_id;
+	sl.pid = e.pid;
+	sl.tgid = e.tgid;
+	sl.cpu = e.cpu;
 	for (i = 0; i < MV_TOTAL; i++) {
-		memset(&st, 0, sizeof(st));
 		t += e.dur_ns[i];
-		st.dur_ns = e.dur_ns[i];
-		st.stage = (unsigned short)i;
+		sl.end_ns = t;
+		sl.dur_ns = e.dur_ns[i];
+		sl.stage = (unsigned int)i;
 		pages = i <= MV_UNMAP ? e.pages[i + 1] : e.pages[MV_MIGRATED];
 		/* One migrate_vma call cannot cover 2^32 pages (16 TiB); clamp anyway. */
-		st.pages = pages > UINT32_MAX ? UINT32_MAX : (unsigned int)pages;
-		pm_log_write(s->log, PM_REC_STAGE, e.cpu, t, &st, sizeof(st));
+		sl.pages = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
+		pm_log_slice(s->log, &sl);
 	}
 	return 0;
 }

@@ -9,15 +9,15 @@
  *   { struct pm_rec_hdr; payload }...        (records, in time order)
  *   { struct pm_rec_hdr; struct pm_rec_end } (last: the log is complete)
  *
- * Stage records are the bulk of a log, so they are small (32 bytes with
- * their header): a stage is a number that a PM_REC_NAME record named
- * earlier, and what the stages of one operation share (thread, operation
- * id) is said once, in the PM_REC_OP record before them (version 1 put
- * all of that in every stage record, 80 bytes each).
+ * Stage slices are the bulk of a log, so they are stored by column in
+ * PM_REC_SLICES records of up to PM_SLICES_MAX: a reader that wants only
+ * durations (pagemove report) reads 9 of every 41 bytes, and a stage is a
+ * number that a PM_REC_NAME record named earlier.  Version 1 wrote one
+ * 80-byte record per slice, its stage name, thread and operation included.
  *
  * Reserved fields are written as zero and a reader rejects anything else,
- * so that a later version can give them a meaning.  Plain C types only:
- * the BPF programs include this header too.
+ * so that a later version can give them a meaning.  Plain C types, as
+ * in the other headers here.
  */
 #ifndef PAGEMOVE_LOG_H
 #define PAGEMOVE_LOG_H
@@ -46,48 +46,59 @@ struct pm_log_header {
 };
 
 enum pm_rec_type {
-	PM_REC_STAGE = 1,	/* struct pm_rec_stage: one timed stage */
+	PM_REC_SLICES = 1,	/* struct pm_rec_slices + columns: stage slices */
 	PM_REC_HIST = 2,	/* struct pm_rec_hist: a named histogram */
 	PM_REC_COUNTER = 3,	/* struct pm_rec_counter: a named count */
 	PM_REC_END = 4,		/* struct pm_rec_end: last record */
 	PM_REC_NAME = 5,	/* struct pm_rec_name: names a stage number */
-	PM_REC_OP = 6,		/* struct pm_rec_op: whose the next stages are */
 };
 
 struct pm_rec_hdr {
 	unsigned short type;		/* enum pm_rec_type */
 	unsigned short size;		/* payload bytes that follow */
-	unsigned int cpu;
+	unsigned int cpu;		/* slices: those of the last one */
 	unsigned long long ts_ns;	/* when the record's event ended */
 };
 
 #define PM_NAME_LEN	32
 #define PM_MAX_STAGES	64	/* stage numbers are 0 .. PM_MAX_STAGES - 1 */
 
-/* Names stage number @id, once, before any stage record uses it. */
+/* Names stage number @id, once, before any slice uses it. */
 struct pm_rec_name {
 	unsigned int id;
 	unsigned int reserved;
 	char name[PM_NAME_LEN];		/* NUL-terminated */
 };
 
-/* The operation the stage records that follow belong to. */
-struct pm_rec_op {
-	unsigned long long op_id;
-	unsigned int pid;		/* thread id */
-	unsigned int tgid;
-};
+#define PM_SLICES_MAX	1024
 
 /*
- * A stage of the current operation: a slice [ts_ns - dur_ns, ts_ns] on
- * its thread's timeline.
+ * @n stage slices (1 .. PM_SLICES_MAX), each a span [end - dur, end] of one
+ * stage of operation op_id on thread pid, followed by these columns of @n
+ * values, in this order, each padded with zero bytes to a multiple of 8:
+ *
+ *   unsigned char       stage[n];    named by PM_REC_NAME records
+ *   unsigned long long  dur_ns[n];
+ *   unsigned long long  end_ns[n];
+ *   unsigned long long  op_id[n];
+ *   unsigned int        pid[n];      thread id
+ *   unsigned int        tgid[n];
+ *   unsigned int        cpu[n];
+ *   unsigned int        pages[n];    pages the stage handled
  */
-struct pm_rec_stage {
-	unsigned long long dur_ns;
-	unsigned int pages;		/* pages the stage handled */
-	unsigned short stage;		/* named by a PM_REC_NAME record */
-	unsigned short reserved;
+struct pm_rec_slices {
+	unsigned int n;
+	unsigned int reserved;
 };
+
+#define PM_ALIGN8(x)	(((x) + 7U) & ~7U)
+
+/* Payload bytes of a PM_REC_SLICES record of @n slices. */
+static inline unsigned int pm_slices_size(unsigned int n)
+{
+	return (unsigned int)sizeof(struct pm_rec_slices) + PM_ALIGN8(n) + 3 * 8 * n +
+	       4 * PM_ALIGN8(4 * n);
+}
 
 struct pm_rec_hist {
 	char name[PM_NAME_LEN];		/* e.g. "collect_ns" */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Write a synthetic event log of N stage records for `make bench`: shaped
- * like migratevma's (an operation record, then its six stages).
+ * Write a synthetic event log of N stage slices for `make bench`: shaped
+ * like migratevma's (operations of six stages).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +11,13 @@
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "collect", "unmap", "copy", "pages", "map", "finalize" };
-	struct pm_rec_stage st = { .pages = 512 };
-	struct pm_rec_op op = { .pid = 1, .tgid = 1 };
+	struct pm_slice sl = { .pages = 512, .pid = 1, .tgid = 1 };
 	char err[PM_ERR_LEN];
 	struct pm_log_writer *w;
 	unsigned long long n, i, s = 88172645463325252ULL, ts = 0;
 
 	if (argc != 3 || !(n = strtoull(argv[2], NULL, 10))) {
-		fprintf(stderr, "usage: mklog FILE RECORDS\n");
+		fprintf(stderr, "usage: mklog FILE SLICES\n");
 		return 2;
 	}
 	w = pm_log_create(argv[1], "mklog", "synthetic", "stages=none", 0, err);
@@ -31,14 +30,13 @@ int main(int argc, char **argv)
 		s ^= s << 13;
 		s ^= s >> 7;
 		s ^= s << 17;
-		if (i % 6 == 0) {
-			op.op_id = i / 6;
-			pm_log_write(w, PM_REC_OP, (unsigned int)(i & 1), ts, &op, sizeof(op));
-		}
-		st.stage = (unsigned short)(i % 6);
-		st.dur_ns = 1000 + s % 2000000;
-		ts += st.dur_ns;
-		if (pm_log_write(w, PM_REC_STAGE, (unsigned int)(i & 1), ts, &st, sizeof(st)))
+		sl.op_id = i / 6;
+		sl.cpu = (unsigned int)(i / 6 & 1);
+		sl.stage = (unsigned int)(i % 6);
+		sl.dur_ns = 1000 + s % 2000000;
+		ts += sl.dur_ns;
+		sl.end_ns = ts;
+		if (pm_log_slice(w, &sl))
 			break;
 	}
 	if (pm_log_close(w, 0, err)) {

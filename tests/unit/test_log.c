@@ -18,7 +18,7 @@
 
 static char tmpdir[] = "/tmp/pm-test-log.XXXXXX";
 
-#define SAMPLE_RECORDS 7
+#define SAMPLE_RECORDS 5
 
 /* Read a file into memory; NULL on failure. */
 static unsigned char *slurp(const char *path, size_t *len)
@@ -40,17 +40,18 @@ static unsigned char *slurp(const char *path, size_t *len)
 }
 
 /*
- * Write a small log with records of each type (two names, an operation,
- * two stages, a counter, a histogram); return its bytes.
+ * Write a small log with records of each type (two names, two slices in
+ * one record, a counter, a histogram); return its bytes.
  */
 static unsigned char *sample(size_t *len, int *unit_failed)
 {
 	static const char *const names[] = { "collect", "unmap" };
 	char err[PM_ERR_LEN], path[64];
 	struct pm_log_writer *w;
-	struct pm_rec_op op = { .op_id = 42, .pid = 7, .tgid = 6 };
-	struct pm_rec_stage st = { .dur_ns = 1500, .pages = 512, .stage = 0 };
-	struct pm_rec_stage st2 = { .dur_ns = 2500, .pages = 511, .stage = 1 };
+	struct pm_slice a = { .end_ns = 2500, .dur_ns = 1500, .op_id = 42, .pid = 7, .tgid = 6,
+			      .cpu = 1, .pages = 512, .stage = 0 };
+	struct pm_slice b = { .end_ns = 5000, .dur_ns = 2500, .op_id = 42, .pid = 7, .tgid = 6,
+			      .cpu = 3, .pages = 511, .stage = 1 };
 	struct pm_rec_counter c = { .name = "skip.pinned", .value = 3, .available = 1 };
 	struct pm_rec_hist h = { .name = "collect_ns" };
 	unsigned char *buf;
@@ -67,9 +68,7 @@ static unsigned char *sample(size_t *len, int *unit_failed)
 		return NULL;
 	}
 	if (pm_log_name_stages(w, names, 2) ||
-	    pm_log_write(w, PM_REC_OP, 1, 1000, &op, sizeof(op)) ||
-	    pm_log_write(w, PM_REC_STAGE, 1, 2500, &st, sizeof(st)) ||
-	    pm_log_write(w, PM_REC_STAGE, 1, 5000, &st2, sizeof(st2)) ||
+	    pm_log_slice(w, &a) || pm_log_slice(w, &b) ||
 	    pm_log_write(w, PM_REC_COUNTER, 0, 2600, &c, sizeof(c)) ||
 	    pm_log_write(w, PM_REC_HIST, 0, 2700, &h, sizeof(h)) ||
 	    pm_log_close(w, 7, err)) {
@@ -111,7 +110,7 @@ TEST(round_trip_keeps_every_field)
 	unsigned char *buf = sample(&len, unit_failed);
 	struct pm_log_reader *r;
 	const struct pm_log_header *h;
-	const struct pm_rec_stage *st;
+	struct pm_slice sl;
 	const struct pm_rec_name *nm;
 	const struct pm_rec_counter *c;
 	const struct pm_rec_hist *hi;
@@ -125,7 +124,7 @@ TEST(round_trip_keeps_every_field)
 	      !strcmp(h->hooks, "collect=tp_btf") && h->start_ns == 1000 &&
 	      h->version == 2 && h->flags == PM_LOG_COMPLETE && h->lost_events == 7,
 	      "header fields");
-	CHECK(!pm_log_op(r) && !pm_log_stage_name(r, 0), "nothing named before the records");
+	CHECK(!pm_log_stage_name(r, 0), "nothing named before the records");
 	CHECK(pm_log_next(r, &rec) == 1 && rec.hdr.type == PM_REC_NAME, "name record");
 	nm = rec.payload;
 	CHECK(nm->id == 0 && !strcmp(nm->name, "collect") &&
@@ -133,18 +132,15 @@ TEST(round_trip_keeps_every_field)
 	      "name payload");
 	CHECK(pm_log_next(r, &rec) == 1 && rec.hdr.type == PM_REC_NAME &&
 	      !strcmp(pm_log_stage_name(r, 1), "unmap"), "second name");
-	CHECK(pm_log_next(r, &rec) == 1 && rec.hdr.type == PM_REC_OP && rec.hdr.cpu == 1 &&
-	      pm_log_op(r) && pm_log_op(r)->op_id == 42 && pm_log_op(r)->pid == 7 &&
-	      pm_log_op(r)->tgid == 6, "operation record");
-	CHECK(pm_log_next(r, &rec) == 1 && rec.hdr.type == PM_REC_STAGE && rec.hdr.cpu == 1 &&
-	      rec.hdr.ts_ns == 2500, "stage record header");
-	st = rec.payload;
-	CHECK(st->dur_ns == 1500 && st->stage == 0 && st->pages == 512 && !st->reserved,
-	      "stage payload");
-	CHECK(pm_log_next(r, &rec) == 1 && rec.hdr.type == PM_REC_STAGE && rec.hdr.ts_ns == 5000,
-	      "second stage");
-	st = rec.payload;
-	CHECK(st->dur_ns == 2500 && st->stage == 1 && st->pages == 511, "second stage payload");
+	CHECK(pm_log_next(r, &rec) == 1 && rec.hdr.type == PM_REC_SLICES && rec.hdr.cpu == 3 &&
+	      rec.hdr.ts_ns == 5000 && rec.hdr.size == pm_slices_size(2) &&
+	      pm_slices_count(&rec) == 2, "slices record header");
+	pm_slices_get(&rec, 0, &sl);
+	CHECK(sl.end_ns == 2500 && sl.dur_ns == 1500 && sl.op_id == 42 && sl.pid == 7 &&
+	      sl.tgid == 6 && sl.cpu == 1 && sl.pages == 512 && sl.stage == 0, "first slice");
+	pm_slices_get(&rec, 1, &sl);
+	CHECK(sl.end_ns == 5000 && sl.dur_ns == 2500 && sl.op_id == 42 && sl.pid == 7 &&
+	      sl.tgid == 6 && sl.cpu == 3 && sl.pages == 511 && sl.stage == 1, "second slice");
 	CHECK(pm_log_next(r, &rec) == 1 && rec.hdr.type == PM_REC_COUNTER, "counter");
 	c = rec.payload;
 	CHECK(!strcmp(c->name, "skip.pinned") && c->value == 3 && c->available == 1, "counter payload");
@@ -321,18 +317,27 @@ TEST(pipe_reads_like_memory)
 	free(buf);
 }
 
-/* A log whose records break one rule: the first error must name it. */
+/*
+ * A log whose records break one rule: the first error must name it.  The
+ * log is two names and a slices record of one slice, at these offsets:
+ */
+#define AT_SLICES	(PM_LOG_HEADER_SIZE + 2 * (16 + sizeof(struct pm_rec_name)))
+#define AT_N		(AT_SLICES + 16)
+#define AT_STAGE	(AT_N + sizeof(struct pm_rec_slices))
+
 static const char *broken(int how, char err[PM_ERR_LEN], int fast)
 {
 	static const char *const names[] = { "collect", "unmap" };
 	char path[64];
 	struct pm_log_writer *w;
 	struct pm_log_reader *r;
-	struct pm_rec_op op = { .op_id = 1 };
-	struct pm_rec_stage st = { .dur_ns = 10 };
+	struct pm_slice sl = { .dur_ns = 10 };
 	struct pm_rec_name nm = { .id = 1, .name = "again" };
 	struct pm_hist hists[PM_MAX_STAGES];
 	struct pm_rec rec;
+	unsigned int v = 0;
+	size_t at = 0;
+	FILE *f;
 	int rc;
 
 	snprintf(path, sizeof(path), "/tmp/pm-test-b.%d", getpid());
@@ -340,22 +345,34 @@ static const char *broken(int how, char err[PM_ERR_LEN], int fast)
 	if (!w)
 		return err;
 	pm_log_name_stages(w, names, 2);
-	if (how != 0)		/* 0: a stage before any operation */
-		pm_log_write(w, PM_REC_OP, 0, 1, &op, sizeof(op));
-	if (how == 1)		/* a stage number nothing named */
-		st.stage = 2;
-	if (how == 2)		/* a stage number beyond the table */
-		st.stage = PM_MAX_STAGES + 3;
-	if (how == 3)		/* reserved bits */
-		st.reserved = 1;
-	if (how == 4)		/* a stage number named twice */
+	if (how == 6)		/* a stage number named twice */
 		pm_log_write(w, PM_REC_NAME, 0, 1, &nm, sizeof(nm));
-	if (how == 5) {		/* a name beyond the table */
+	if (how == 7) {		/* a name beyond the table */
 		nm.id = PM_MAX_STAGES;
 		pm_log_write(w, PM_REC_NAME, 0, 1, &nm, sizeof(nm));
 	}
-	pm_log_write(w, PM_REC_STAGE, 0, 2, &st, sizeof(st));
+	pm_log_slice(w, &sl);
 	pm_log_close(w, 0, err);
+	switch (how) {		/* what the writer would not write: patched in */
+	case 0: at = AT_STAGE, v = 2; break;		/* a stage nothing named */
+	case 1: at = AT_STAGE, v = 70; break;		/* beyond the table */
+	case 2: at = AT_STAGE + 1, v = 1; break;	/* padding */
+	case 3: at = AT_N, v = 0; break;		/* no slices */
+	case 4: at = AT_N + 1, v = 4; break;		/* 1025 slices */
+	case 5: at = AT_N + 4, v = 1; break;		/* reserved */
+	case 8: at = AT_SLICES + 2, v = 48; break;	/* size field */
+	case 9: at = AT_N, v = 0; break;		/* no slices, no size: */
+	}
+	f = at ? fopen(path, "r+b") : NULL;
+	if (f) {
+		fseek(f, (long)at, SEEK_SET);
+		fputc((int)v, f);
+		if (how == 9) {		/* ... the fuzzer found the fast path took it */
+			fseek(f, (long)AT_SLICES + 2, SEEK_SET);
+			fputc(0, f);
+		}
+		fclose(f);
+	}
 	r = pm_log_open(path, err);
 	unlink(path);
 	if (!r)
@@ -371,44 +388,50 @@ static const char *broken(int how, char err[PM_ERR_LEN], int fast)
 TEST(records_refer_only_to_what_was_written)
 {
 	static const char *const want[] = {
-		"stage record before any operation record",
-		"stage record with an unnamed stage number",
-		"stage record with an unnamed stage number",
-		"reserved field set in stage record",
+		"slice of an unnamed stage number at offset 368",
+		"slice of an unnamed stage number",
+		"nonzero padding in slices record",
+		"slices record with a bad count or reserved field",
+		"slices record with a bad count or reserved field",
+		"slices record with a bad count or reserved field",
 		"stage number named twice",
 		"stage number out of range in name record",
+		"record of the wrong size",
+		"slices record with a bad count or reserved field",
 	};
 	char err[PM_ERR_LEN];
 	int how, fast;
 
+	CHECK(AT_SLICES == 368, "layout");
 	for (fast = 0; fast < 2; fast++)
-		for (how = 0; how < 6; how++)
+		for (how = 0; how < 10; how++)
 			CHECK(strstr(broken(how, err, fast), want[how]), "case %d%s: %s", how,
 			      fast ? " (pm_log_next_hist)" : "", err);
 }
 
 /*
- * A log over three mapping windows, records straddling their edges: the
- * histograms pm_log_next_hist() builds equal those of reading record by
- * record, from the file and from a pipe.
+ * A log of many slices records, of varied counts (other records between
+ * them), over many reads: the histograms pm_log_next_hist() builds by
+ * reading two columns equal those of reading record by record, from the
+ * file, from stdin as a file, and from a pipe.
  */
 TEST(fast_histograms_equal_record_by_record)
 {
 	static const char *const names[] = { "a", "b", "c", "d", "e", "f" };
-	static struct pm_hist slow[PM_MAX_STAGES], fast[PM_MAX_STAGES], piped[PM_MAX_STAGES];
-	const unsigned long n = 1600000;	/* ~55 MB */
+	static struct pm_hist slow[PM_MAX_STAGES], fast[PM_MAX_STAGES], other[PM_MAX_STAGES];
+	const unsigned long n = 1600000;	/* ~66 MB */
 	char err[PM_ERR_LEN], path[64];
 	struct pm_log_writer *w;
 	struct pm_log_reader *r;
 	struct pm_rec_counter c = { .name = "x", .available = 1 };
-	struct pm_rec_op op = { .pid = 1 };
-	struct pm_rec_stage st = { 0 };
+	struct pm_slice sl = { .pid = 1 };
 	struct pm_rec rec;
-	uint64_t s = 7, records = 0, stages = 0, other = 0;
+	uint64_t s = 7, records = 0, slices = 0, nother = 0, total;
 	unsigned char *buf;
-	size_t len = 0;
 	unsigned long i;
-	int rc;
+	unsigned int k;
+	size_t len = 0;
+	int rc, how;
 
 	snprintf(path, sizeof(path), "/tmp/pm-test-f.%d", getpid());
 	w = pm_log_create(path, "t", "k", "", 0, err);
@@ -418,63 +441,56 @@ TEST(fast_histograms_equal_record_by_record)
 		s ^= s << 13;
 		s ^= s >> 7;
 		s ^= s << 17;
-		if (i % 6 == 0) {
-			op.op_id = i;
-			pm_log_write(w, PM_REC_OP, 0, i, &op, sizeof(op));
-		}
-		if (i % 99991 == 0)	/* now and then a record of another size */
+		if (i % 99991 == 0)	/* now and then another record, a short batch */
 			pm_log_write(w, PM_REC_COUNTER, 0, i, &c, sizeof(c));
-		st.stage = (unsigned short)(s % 6);
-		st.dur_ns = s >> (s % 50);
-		pm_log_write(w, PM_REC_STAGE, 0, i, &st, sizeof(st));
+		sl.op_id = i / 6;
+		sl.end_ns = i;
+		sl.stage = (unsigned int)(s % 6);
+		sl.dur_ns = s >> (s % 50);
+		pm_log_slice(w, &sl);
 	}
 	CHECK(!pm_log_close(w, 0, err), "%s", err);
 
 	r = pm_log_open(path, err);
 	CHECK(r, "%s", err);
 	while ((rc = pm_log_next(r, &rec)) > 0) {
-		const struct pm_rec_stage *p = rec.payload;
-
 		records++;
-		if (rec.hdr.type == PM_REC_STAGE) {
-			pm_hist_add(&slow[p->stage], p->dur_ns);
-			stages++;
-		} else {
-			other++;
+		if (rec.hdr.type != PM_REC_SLICES) {
+			nother++;
+			continue;
+		}
+		for (k = 0; k < pm_slices_count(&rec); k++, slices++) {
+			pm_slices_get(&rec, k, &sl);
+			pm_hist_add(&slow[sl.stage], sl.dur_ns);
 		}
 	}
-	CHECK(rc == 0 && stages == n && records == pm_log_records(r), "record by record: rc %d, %llu",
-	      rc, (unsigned long long)stages);
+	CHECK(rc == 0 && slices == n && records == pm_log_records(r),
+	      "record by record: rc %d, %llu slices", rc, (unsigned long long)slices);
+	total = records;
 	pm_log_free(r);
-
-	r = pm_log_open(path, err);
-	CHECK(r, "%s", err);
-	records = 0;
-	while ((rc = pm_log_next_hist(r, &rec, fast)) > 0)
-		if (rec.hdr.type == PM_REC_STAGE)	/* the odd one it hands out */
-			pm_hist_add(&fast[((const struct pm_rec_stage *)rec.payload)->stage],
-				    ((const struct pm_rec_stage *)rec.payload)->dur_ns);
-		else
-			records++;
-	CHECK(rc == 0 && records == other && pm_log_records(r) == n + other,
-	      "fast: rc %d, %llu other records", rc, (unsigned long long)records);
-	pm_log_free(r);
-	CHECK(!memcmp(slow, fast, sizeof(slow)), "fast histograms differ");
-
 	buf = slurp(path, &len);
-	unlink(path);
 	CHECK(buf, "read back");
-	r = open_pipe(buf, len, err);
-	CHECK(r, "%s", err);
-	while ((rc = pm_log_next_hist(r, &rec, piped)) > 0)
-		if (rec.hdr.type == PM_REC_STAGE)
-			pm_hist_add(&piped[((const struct pm_rec_stage *)rec.payload)->stage],
-				    ((const struct pm_rec_stage *)rec.payload)->dur_ns);
-	CHECK(rc == 0, "pipe: %s", pm_log_error(r));
-	pm_log_free(r);
-	reap();
+
+	for (how = 0; how < 3; how++) {
+		struct pm_hist *h = how ? other : fast;
+
+		memset(other, 0, sizeof(other));
+		if (how == 1 && !freopen(path, "rb", stdin))
+			break;
+		r = how == 2 ? open_pipe(buf, len, err) : pm_log_open(how ? "-" : path, err);
+		CHECK(r, "%s", err);
+		records = 0;
+		while ((rc = pm_log_next_hist(r, &rec, h)) > 0)
+			records++;
+		CHECK(rc == 0 && records == nother && pm_log_records(r) == total,
+		      "way %d: rc %d, %llu other records: %s", how, rc, (unsigned long long)records,
+		      pm_log_error(r));
+		pm_log_free(r);
+		reap();
+		CHECK(!memcmp(slow, h, sizeof(slow)), "way %d: fast histograms differ", how);
+	}
+	unlink(path);
 	free(buf);
-	CHECK(!memcmp(slow, piped, sizeof(slow)), "histograms from a pipe differ");
 }
 
 UNIT_MAIN
