@@ -493,7 +493,13 @@ int main(int argc, char **argv)
 	while (!exiting) {
 		int status;
 
+		/*
+		 * The BPF side wakes us only when the ring fills up: drain it
+		 * every 100 ms whether woken or not.
+		 */
 		if (ring_buffer__poll(rb, 100) < 0 && errno != EINTR)
+			break;
+		if (ring_buffer__consume(rb) < 0)
 			break;
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
 			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
