@@ -80,18 +80,9 @@ static int load(const char *path, struct model *m)
 		return -1;
 	}
 	m->hdr = *pm_log_header(r);
+	/* Slices go straight into by_id[]: every other record comes here. */
 	while ((rc = pm_log_next_hist(r, &rec, m->by_id)) > 0) {
 		switch (rec.hdr.type) {
-		case PM_REC_SLICES: {	/* pm_log_next_hist() takes them all; in case */
-			struct pm_slice sl;
-			unsigned int i;
-
-			for (i = 0; i < pm_slices_count(&rec); i++) {
-				pm_slices_get(&rec, i, &sl);
-				pm_hist_add(&m->by_id[sl.stage], sl.dur_ns);
-			}
-			break;
-		}
 		case PM_REC_NAME: {
 			const struct pm_rec_name *n = rec.payload;
 
