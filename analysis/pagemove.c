@@ -231,15 +231,21 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void csv_str(FILE *f, const char *s)
+/* @s in quotes @q, each @q inside doubled: CSV's rule ('"'), gnuplot's ('\''). */
+static void quoted(FILE *f, const char *s, char q)
 {
-	fputc('"', f);
+	fputc(q, f);
 	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
+		if (*s == q)
+			fputc(q, f);
 		fputc(*s, f);
 	}
-	fputc('"', f);
+	fputc(q, f);
+}
+
+static void csv_str(FILE *f, const char *s)
+{
+	quoted(f, s, '"');
 }
 
 static const double pcts[] = { 50, 90, 99, 99.9 };
@@ -599,18 +605,6 @@ static int plot_data(struct named_hist *v, int n, const struct model *m, FILE *f
 	return 0;
 }
 
-/* A gnuplot single-quoted string: quotes doubled. */
-static void gp_str(FILE *g, const char *s)
-{
-	fputc('\'', g);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', g);
-		fputc(*s, g);
-	}
-	fputc('\'', g);
-}
-
 /*
  * Per stage, its latency CDF and its histogram (log2 buckets, as in the
  * report), drawn by gnuplot as SVG; or, with --json/--csv, the CDF points.
@@ -684,11 +678,11 @@ static int plot(struct model *m, const char *out, enum fmt fmt)
 	}
 	fprintf(g, "set terminal svg size 900,900 dynamic\nset output ");
 	if (strcmp(out, "-"))
-		gp_str(g, out);
+		quoted(g, out, '\'');
 	fprintf(g, "\nset multiplot layout 2,1 title ");
-	gp_str(g, m->hdr.tool);
+	quoted(g, m->hdr.tool, '\'');
 	fprintf(g, ".' on '.");
-	gp_str(g, m->hdr.kernel);
+	quoted(g, m->hdr.kernel, '\'');
 	fprintf(g, ".' (%s)'\n", source);
 	fprintf(g, "set logscale x\nset grid\nset key outside right\n"
 		"set xlabel 'latency (us)'\nset ylabel 'share of events'\n"
@@ -703,7 +697,7 @@ static int plot(struct model *m, const char *out, enum fmt fmt)
 				continue;
 			fprintf(g, "%s'%s' index %d with %s lw 2 title ", j ? ", " : "", data,
 				2 * j + !k, k ? "steps" : "histeps");
-			gp_str(g, v[i].name);
+			quoted(g, v[i].name, '\'');
 			j++;
 		}
 		fprintf(g, "\n");

@@ -79,8 +79,8 @@ then ok "timeline --csv: 96 rows, each migration's six stages in order, as in th
 else ko "timeline --csv" "bad output"; fi
 
 # Plot: gnuplot writes an SVG; --json/--csv give the CDF points instead.
-if "$P" plot "$D/migratevma-patched.log" -o "$tmp/p.svg" 2>/dev/null && grep -q '<svg' "$tmp/p.svg"; then
-	ok "plot: SVG written"
+if "$P" plot "$D/migratevma-patched.log" -o "$tmp/it's.svg" 2>/dev/null && grep -q '<svg' "$tmp/it's.svg"; then
+	ok "plot: SVG written (to a path with a quote in it)"
 else
 	ko "plot" "no SVG"
 fi
