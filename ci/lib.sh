@@ -33,7 +33,9 @@ STOCK_SRC=${PAGEMOVE_STOCK_SRC:-$BUILD/linux-stock}
 PATCHED_SRC=${PAGEMOVE_PATCHED_SRC:-$BUILD/linux-pagemove}
 PATCHES=${PAGEMOVE_PATCHES:-$TOP/patches}
 KCONFIG=${PAGEMOVE_KCONFIG:-$TOP/kconfig}
-SERIES_BRANCH=pagemove
+# A second checkout developing the series next to this one needs its own
+# branch (git checks a branch out in one worktree only).
+SERIES_BRANCH=${PAGEMOVE_SERIES_BRANCH:-pagemove}
 
 # The series' patches in order, one path a line (0000, the cover letter, is
 # not a patch).
