@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hist.h"
-#include "log.h"
+#include "hist_api.h"
+#include "log_api.h"
 #include "stats.h"
 
 #define MAX_NAMED 64

@@ -72,18 +72,12 @@ static __always_inline struct inflight *current_op(void)
 	return bpf_map_lookup_elem(&inflight, &tid);
 }
 
-static __always_inline void hist_add(__u32 stage, __u64 v)
+static __always_inline void stage_hist_add(__u32 stage, __u64 v)
 {
 	struct pm_hist *h = bpf_map_lookup_elem(&hists, &stage);
-	__u32 slot = pm_hist_slot(v);
 
-	if (!h || slot >= PM_HIST_SLOTS)
-		return;
-	h->slots[slot]++;
-	h->count++;
-	h->sum += v;
-	if (v > h->max)
-		h->max = v;
+	if (h)
+		pm_hist_add(h, v);
 }
 
 /*
@@ -245,7 +239,7 @@ static __always_inline void on_finalize_end(void)
 	d[MV_FINALIZE] = now - st->t[T_FINALIZE_BEGIN];
 	d[MV_TOTAL] = now - st->t[T_SETUP_BEGIN];
 	for (i = 0; i < MV_NR_STAGES; i++)
-		hist_add(i, d[i]);
+		stage_hist_add(i, d[i]);
 	__sync_fetch_and_add(&totals.migrations, 1);
 	for (i = 0; i < MV_NR_COUNTS; i++)
 		__sync_fetch_and_add(&totals.pages[i], st->pages[i]);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
 
-#include "hist.h"
+#include "hist_api.h"
 
 uint64_t pm_hist_slot_high(unsigned int slot)
 {

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hist.h"
-#include "log.h"
+#include "hist_api.h"
+#include "log_api.h"
 
 _Static_assert(sizeof(struct pm_log_header) == PM_LOG_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct pm_rec_hdr) == 16, "record header size");

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "hist.h"
+#include "hist_api.h"
 
 struct pm_ratio_ci {
 	double ratio;	/* median(new) / median(base) */

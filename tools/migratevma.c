@@ -20,8 +20,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "hist.h"
-#include "log.h"
+#include "hist_api.h"
+#include "log_api.h"
 #include "pagemove/migratevma.h"
 #include "migratevma.skel.h"	/* after the types of its .bss */
 #include "toolutil.h"

@@ -3,7 +3,7 @@
 #ifndef PAGEMOVE_MIGRATEVMA_H
 #define PAGEMOVE_MIGRATEVMA_H
 
-#include "pagemove/hist.h"
+#include "pagemove/hist_format.h"
 
 /*
  * Stages of one migrate_vma_setup() .. migrate_vma_finalize() sequence.

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../lib/log.h"
+#include "../../lib/log_api.h"
 
 int main(int argc, char **argv)
 {

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../lib/hist.h"
-#include "../../lib/log.h"
+#include "../../lib/hist_api.h"
+#include "../../lib/log_api.h"
 
 static struct pm_hist slow[PM_MAX_STAGES], fast[PM_MAX_STAGES];
 

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/hist.h"
-#include "../../lib/log.h"
+#include "../../lib/hist_api.h"
+#include "../../lib/log_api.h"
 
 int main(int argc, char **argv)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/hist.h"
+#include "../../lib/hist_api.h"
 #include "unit.h"
 
 /* xorshift64*: deterministic, no libc state. */

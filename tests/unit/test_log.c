@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../lib/hist.h"
-#include "../../lib/log.h"
+#include "../../lib/hist_api.h"
+#include "../../lib/log_api.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/pm-test-log.XXXXXX";

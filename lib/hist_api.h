@@ -1,25 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace side of the shared histogram (include/pagemove/hist.h). */
-#ifndef PAGEMOVE_LIB_HIST_H
-#define PAGEMOVE_LIB_HIST_H
+/* Userspace side of the shared histogram (include/pagemove/hist_format.h). */
+#ifndef PAGEMOVE_HIST_API_H
+#define PAGEMOVE_HIST_API_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pagemove/hist.h"
+#include "pagemove/hist_format.h"
 
 /* Largest value that falls into @slot. */
 uint64_t pm_hist_slot_high(unsigned int slot);
-
-/* Inline: analysis adds one value per stage record, millions a second. */
-static inline void pm_hist_add(struct pm_hist *h, uint64_t value)
-{
-	h->slots[pm_hist_slot(value)]++;
-	h->count++;
-	h->sum += value;
-	if (value > h->max)
-		h->max = value;
-}
 
 /* dst += src; false (dst unchanged) if a counter would overflow. */
 bool pm_hist_merge(struct pm_hist *dst, const struct pm_hist *src);
@@ -34,4 +24,4 @@ double pm_hist_percentile(const struct pm_hist *h, double pct);
 
 double pm_hist_mean(const struct pm_hist *h);
 
-#endif /* PAGEMOVE_LIB_HIST_H */
+#endif /* PAGEMOVE_HIST_API_H */

@@ -10,8 +10,8 @@
  * Plain C types only: this header is compiled by clang -target bpf (with
  * vmlinux.h) and by the userspace compiler.
  */
-#ifndef PAGEMOVE_HIST_H
-#define PAGEMOVE_HIST_H
+#ifndef PAGEMOVE_HIST_FORMAT_H
+#define PAGEMOVE_HIST_FORMAT_H
 
 #define PM_HIST_SUB_BITS	3
 #define PM_HIST_SUB		(1U << PM_HIST_SUB_BITS)
@@ -76,4 +76,22 @@ static __always_inline unsigned long long pm_hist_slot_low(unsigned int slot)
 	return (unsigned long long)(PM_HIST_SUB | s) << (g - 1);
 }
 
-#endif /* PAGEMOVE_HIST_H */
+/*
+ * Record @v in @h: the one add of pagemove, for the BPF programs (on a
+ * per-CPU map value) and for userspace alike.  The bound check never
+ * fails; the BPF verifier needs it to accept the index.
+ */
+static __always_inline void pm_hist_add(struct pm_hist *h, unsigned long long v)
+{
+	unsigned int slot = pm_hist_slot(v);
+
+	if (slot >= PM_HIST_SLOTS)
+		return;
+	h->slots[slot]++;
+	h->count++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+}
+
+#endif /* PAGEMOVE_HIST_FORMAT_H */

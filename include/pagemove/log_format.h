@@ -19,10 +19,10 @@
  * so that a later version can give them a meaning.  Plain C types, as
  * in the other headers here.
  */
-#ifndef PAGEMOVE_LOG_H
-#define PAGEMOVE_LOG_H
+#ifndef PAGEMOVE_LOG_FORMAT_H
+#define PAGEMOVE_LOG_FORMAT_H
 
-#include "pagemove/hist.h"
+#include "pagemove/hist_format.h"
 
 #define PM_LOG_MAGIC		"PMVLOG\r\n"	/* \r\n: catches text-mode damage */
 #define PM_LOG_VERSION		2
@@ -117,4 +117,4 @@ struct pm_rec_end {
 	unsigned long long nr_records;	/* before this one */
 };
 
-#endif /* PAGEMOVE_LOG_H */
+#endif /* PAGEMOVE_LOG_FORMAT_H */

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reading and writing pagemove event logs (include/pagemove/log.h).
+ * Reading and writing pagemove event logs (include/pagemove/log_format.h).
  * Every error comes back as a message naming the file and what is wrong
  * with it; nothing here exits or prints.
  */
-#ifndef PAGEMOVE_LIB_LOG_H
-#define PAGEMOVE_LIB_LOG_H
+#ifndef PAGEMOVE_LOG_API_H
+#define PAGEMOVE_LOG_API_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "pagemove/hist.h"
-#include "pagemove/log.h"
+#include "pagemove/hist_format.h"
+#include "pagemove/log_format.h"
 
 #define PM_ERR_LEN 256
 
@@ -99,4 +99,4 @@ void pm_log_free(struct pm_log_reader *r);
 /* Payload size a fixed-size record type must have; 0 for any other type. */
 size_t pm_rec_size(enum pm_rec_type type);
 
-#endif /* PAGEMOVE_LIB_LOG_H */
+#endif /* PAGEMOVE_LOG_API_H */
