@@ -10,7 +10,7 @@ STEP=series-builds
 
 mapfile -t patches < <(series_patches)
 n=${#patches[@]}
-[ "$n" -gt 0 ] || { log "no patches"; exit 0; }
+[ "$n" -gt 0 ] || die "no patches in $PATCHES: nothing to build"
 bash "$TOP/ci/series.sh" >/dev/null
 mapfile -t objs < <(git -C "$PATCHED_SRC" diff --name-only pagemove-base HEAD -- '*.c' |
 	sed 's/\.c$/.o/')

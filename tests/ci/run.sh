@@ -72,6 +72,35 @@ expect "series: a patch that does not apply fails, named" nonzero \
 expect "series: a failed git am leaves no am in progress" 0 "^clean$" -- \
 	bash -c "[ ! -d \"\$(git -C '$tmp/applied' rev-parse --git-path rebase-apply)\" ] && echo clean"
 
+# --- checkpatch: a run that did not happen is no pass (stub checkpatch.pl)
+cpk() {	# cpk 'PERL BODY': checkpatch.sh against a stub printing that
+	mkdir -p "$tmp/cp/scripts"
+	printf '%s\n' "$1" >"$tmp/cp/scripts/checkpatch.pl"
+	env PAGEMOVE_PATCHED_SRC="$tmp/cp" PAGEMOVE_PATCHES="$tmp/patches" \
+		bash "$TOP/ci/checkpatch.sh"
+}
+expect "checkpatch: a missing checkpatch.pl fails" nonzero "no .*/scripts/checkpatch.pl" -- \
+	env PAGEMOVE_PATCHED_SRC="$tmp/nowhere" PAGEMOVE_PATCHES="$tmp/patches" \
+	bash "$TOP/ci/checkpatch.sh"
+expect "checkpatch: a run without its total: line fails" nonzero "no 'total:' line" -- \
+	cpk 'exit 0;'
+expect "checkpatch: a WARNING fails" nonzero "^WARNING: long line" -- \
+	cpk 'print "WARNING: long line\ntotal: 0 errors, 1 warnings, 0 checks, 9 lines checked\n"; exit 1;'
+expect "checkpatch: a CHECK not quoted in the commit message fails" nonzero \
+	"CHECK not justified in the commit message: Alignment" -- \
+	cpk 'print "CHECK: Alignment should match open parenthesis\ntotal: 0 errors, 0 warnings, 1 checks, 9 lines checked\n"; exit 1;'
+expect "checkpatch: clean patches pass, a total: line each" 0 \
+	"0003-file-bogus.patch: total: 0 errors" -- \
+	cpk 'print "total: 0 errors, 0 warnings, 0 checks, 9 lines checked\n"; exit 0;'
+mkdir -p "$tmp/nopatches"
+cp "$tmp/patches/BASE" "$tmp/nopatches/"
+expect "checkpatch: no patches at all fails" nonzero "no patches in" -- \
+	env PAGEMOVE_PATCHED_SRC="$tmp/cp" PAGEMOVE_PATCHES="$tmp/nopatches" \
+	bash "$TOP/ci/checkpatch.sh"
+expect "series-builds: no patches at all fails" nonzero "no patches in .*nothing to build" -- \
+	env PAGEMOVE_STOCK_SRC="$base" PAGEMOVE_PATCHED_SRC="$tmp/applied" \
+	PAGEMOVE_PATCHES="$tmp/nopatches" bash "$TOP/ci/series-builds.sh"
+
 # --- config: an option that does not exist in 7.3 (the pre-7.3 balloon name)
 if [ -f "$STOCK_SRC/Makefile" ]; then
 	mkdir -p "$tmp/kconfig"
