@@ -95,6 +95,8 @@ step tree "make tree: pinned base unpacked, SHA256 and commit ID verified" deps 
 suite unit "ci unit tests" "$logdir/unit.log" tree -- bash "$TOP/tests/ci/run.sh"
 step series "make series: patches/ applies with git am" tree -- bash "$TOP/ci/series.sh"
 step checkpatch "checkpatch --strict on every patch" series -- bash "$TOP/ci/checkpatch.sh"
+step cover "cover letter: [PATCH vN 0/M], changes since v(N-1), base, get_maintainer.pl To/Cc" \
+	series -- bash "$TOP/ci/cover-check.sh"
 step kstock "make kernel KERNEL=stock" tree -- bash "$TOP/ci/kernel.sh" stock
 step kpatched "every prefix of the series builds, no new W=1 warning; patched kernel built" \
 	series kstock -- bash "$TOP/ci/series-builds.sh"

@@ -36,6 +36,8 @@ KCONFIG=${PAGEMOVE_KCONFIG:-$TOP/kconfig}
 # A second checkout developing the series next to this one needs its own
 # branch (git checks a branch out in one worktree only).
 SERIES_BRANCH=${PAGEMOVE_SERIES_BRANCH:-pagemove}
+# The revision of the series that export-series.sh writes: [PATCH vN m/n].
+SERIES_VERSION=2
 
 # The series' patches in order, one path a line (0000, the cover letter, is
 # not a patch).
