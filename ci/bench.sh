@@ -134,3 +134,9 @@ awk -v pe="$pe" -v events=$n -v rss="$rss" "$MEDIAN"'
 		printf "pagemove report: 10000000 events in %.1f ms (median of %d, %.1f-%.1f) = %.1f M events/s, max RSS %.1f MB (goal 50 M/s)\n", r, n["report"], lo["report"], hi["report"], 10000 / r, rss / 1024
 		printf "perf script: %d events in %.1f ms; pagemove report: %d events in %.1f ms (medians of %d); ratio %.0fx (goal 100x)\n", pe, p, events, s, n["small"], (p / pe) / (s / events)
 	}' "$out/analysis-speed.log" | tee "$out/analysis-speed.txt"
+
+# Size of the series' tracepoints, from the two kernels built above: per
+# patch, per event class, per event and at the call sites.
+/usr/bin/python3 "$TOP/tests/bench/bloat.py" -o "$out/bloat.json" "$STOCK_SRC" "$PATCHED_SRC" |
+	tee "$out/bloat.txt"
+log "tracepoint sizes in $out/bloat.txt"
