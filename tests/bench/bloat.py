@@ -16,7 +16,10 @@ attributed to:
   - an event (__traceiter_E, __probestub_E, __tracepoint_E, event_E,
     __event_E, __tpstrtab_E, __SCK__tp_func_E, __SCT__tp_func_E,
     __bpf_trace_tp_map_E, trace_event_raw_event_E...), for every event;
-  - the call sites: functions that existed before and grew.
+  - the trace system (enum names for tracefs, __print_symbolic tables);
+  - the call sites: functions that existed before and grew;
+  - new functions, by name: code a tracepoint patch adds outside the
+    trace machinery, for a reviewer to look at.
 Section totals (text, data, bss) of each object come from size(1).
 Prints a table; -o writes the same as JSON.
 """
@@ -31,7 +34,12 @@ CLASS_PREFIXES = ("trace_event_raw_event_", "perf_trace_", "__bpf_trace_",
 EVENT_PREFIXES = ("__traceiter_", "__probestub_", "__tracepoint_", "event_",
                   "__event_", "__tpstrtab_", "__SCK__tp_func_",
                   "__SCT__tp_func_", "__bpf_trace_tp_map_",
-                  "__trace_event_", "__tracepoint_ptr_")
+                  "__trace_event_", "__tracepoint_ptr_", "__trace_check_",
+                  "__UNIQUE_ID_addressable___SCK__tp_func_")
+# The system's own: enum names exported to tracefs (TRACE_DEFINE_ENUM, EM()),
+# the symbol tables of __print_symbolic, the system name.
+SYSTEM_RE = re.compile(r"^(__)?TRACE_SYSTEM_|^str__\w+__trace_system_name$|"
+                       r"^symbols$|^__UNIQUE_ID_addressable___SCK__WARN_trap_")
 
 
 def git(src, *args):
@@ -40,7 +48,7 @@ def git(src, *args):
 
 
 def nm_sizes(path):
-    """{symbol: size} of the defined, sized symbols of an object."""
+    """{symbol: (size, nm type)} of the defined, sized symbols of an object."""
     out = subprocess.run(["nm", "--size-sort", path], check=True,
                          capture_output=True, text=True).stdout
     sizes = {}
@@ -48,9 +56,12 @@ def nm_sizes(path):
         parts = line.split()
         if len(parts) != 3:
             continue
-        size, _, name = parts
+        size, kind, name = parts
         name = re.sub(r"\.[0-9]+$", "", name)	# static duplicates
-        sizes[name] = sizes.get(name, 0) + int(size, 16)
+        name = re.sub(r"^(__BTF_ID__\w+?__)(\w+)__[0-9]+$", r"\2", name)
+        name = re.sub(r"^(__UNIQUE_ID_addressable_\w+)_[0-9]+$", r"\1", name)
+        old = sizes.get(name, (0, kind))[0]
+        sizes[name] = (old + int(size, 16), kind)
     return sizes
 
 
@@ -106,7 +117,8 @@ def main():
         files = [f for f in git(patched, "show", "--name-only", "--format=",
                                 c).split() if f.endswith(".c")]
         entry = {"patch": subject, "objects": {}, "classes": {},
-                 "events": {}, "call_sites": 0, "other": 0}
+                 "events": {}, "system": 0, "call_sites": 0,
+                 "new_functions": {}, "other": 0}
         for f in files:
             o = f[:-2] + ".o"
             old, new = f"{stock}/obj/{o}", f"{patched}/obj/{o}"
@@ -117,8 +129,8 @@ def main():
                     IndexError) as e:
                 sys.exit(f"bloat.py: cannot read {o} in both trees: {e}")
             entry["objects"][o] = {k: sn[k] - so[k] for k in so}
-            for sym, size in after.items():
-                delta = size - before.get(sym, 0)
+            for sym, (size, kind) in after.items():
+                delta = size - before.get(sym, (0, kind))[0]
                 if delta <= 0:
                     continue
                 cl = strip_prefix(sym, CLASS_PREFIXES, classes)
@@ -127,8 +139,12 @@ def main():
                     entry["classes"][cl] = entry["classes"].get(cl, 0) + delta
                 elif ev is not None:
                     entry["events"][ev] = entry["events"].get(ev, 0) + delta
+                elif SYSTEM_RE.search(sym):
+                    entry["system"] += delta
                 elif sym in before:
                     entry["call_sites"] += delta
+                elif kind in "Tt":
+                    entry["new_functions"][sym] = delta
                 else:
                     entry["other"] += delta
         # TRACE_EVENT()s are a class and an event: symbols named after
@@ -151,8 +167,11 @@ def main():
         if ne:
             print(f"  {ne} events: {esum} bytes of per-event symbols, "
                   f"{esum // ne} an event")
-        print(f"  call sites (functions that grew): {e['call_sites']} bytes;"
-              f" other new symbols: {e['other']} bytes")
+        print(f"  system (enum names, symbol tables): {e['system']} bytes")
+        print(f"  call sites (functions that grew): {e['call_sites']} bytes")
+        for fn, size in sorted(e["new_functions"].items()):
+            print(f"  new function {fn}: {size} bytes")
+        print(f"  other new symbols: {e['other']} bytes")
     if out_json:
         with open(out_json, "w") as f:
             json.dump(report, f, indent=1)
