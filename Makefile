@@ -117,16 +117,19 @@ $(BIN)/%: tools/%.c $(TOOLUTIL)
 tools: $(addprefix $(BIN)/,$(TOOLS))
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
-$(BIN)/pagemove: analysis/pagemove.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+# analysis/analysis.c holds each subcommand's core (also fuzzed).
+ANALYSIS_SRCS := analysis/analysis.c
+ANALYSIS_DEPS := $(ANALYSIS_SRCS) analysis/analysis.h $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+$(BIN)/pagemove: analysis/pagemove.c $(ANALYSIS_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+	$(CC) $(CFLAGS) -Ilib -Ianalysis $< $(ANALYSIS_SRCS) $(LIB_SRCS) -o $@ -lm
 
 analysis: $(BIN)/pagemove
 
 # The same CLI under ASan and UBSan, for its tests (tests/analysis/run.sh).
-$(BUILD)/unit/pagemove: analysis/pagemove.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+$(BUILD)/unit/pagemove: analysis/pagemove.c $(ANALYSIS_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+	$(CC) $(UNIT_CFLAGS) -Ilib -Ianalysis $< $(ANALYSIS_SRCS) $(LIB_SRCS) -o $@ -lm
 
 analysis-test: $(BUILD)/unit/pagemove
 	@bash tests/analysis/run.sh
