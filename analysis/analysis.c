@@ -841,14 +841,15 @@ int pm_plot_data(const struct model *m, FILE *f, enum fmt fmt)
 }
 
 /*
- * A log string for gnuplot's data file: in double quotes, and a string
- * the reader let through is printable ASCII, so only '"' could end it.
+ * A log string for gnuplot's data file: in double quotes.  A string the
+ * reader let through is printable ASCII, so only '"' could end it, and
+ * '\' escape what follows (gnuplot reads backslash escapes in quoted
+ * data): those two become ' and /, anything else unprintable '_'.
  */
 static void data_label(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++)
-		fputc(*s == '"' ? '\'' : (*s >= 0x20 && *s <= 0x7e ? *s : '?'), f);
+	for (fputc('"', f); *s; s++)
+		fputc(*s == '"' ? '\'' : *s == '\\' ? '/' : (*s >= 0x20 && *s <= 0x7e ? *s : '_'), f);
 	fputc('"', f);
 }
 
@@ -907,17 +908,17 @@ int pm_plot_datafile(const struct model *m, FILE *f)
 	return 0;
 }
 
-/* The characters a title may keep; any other becomes '?'. */
+/* The characters a title may keep; any other becomes '_'. */
 static bool title_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr(" ._,:=+-/()", c) != NULL;
+	       (c && strchr(" ._,:=+-/()", c));
 }
 
 static void title_str(FILE *g, const char *s)
 {
 	for (; *s; s++)
-		fputc(title_char(*s) ? *s : '?', g);
+		fputc(title_char(*s) ? *s : '_', g);
 }
 
 static const char *const fixed_lines[] = {
@@ -1088,8 +1089,8 @@ const char *pm_plot_data_check(const char *data)
 			int quotes = 0;
 
 			for (; p < nl; p++) {
-				if (*p < 0x20 || *p > 0x7e)
-					return "label with a non-printable byte";
+				if (*p < 0x20 || *p > 0x7e || *p == '\\')
+					return "label with a backslash or a non-printable byte";
 				quotes += *p == '"';
 			}
 			if (quotes != 4)
