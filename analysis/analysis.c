@@ -93,7 +93,9 @@ void pm_model_free(struct model *m)
 		free(m->kinds[i]->fields);
 		free(m->kinds[i]);
 	}
-	m->nkinds = 0;
+	free(m->hists);
+	free(m->counters);
+	memset(m, 0, sizeof(*m));
 }
 
 int pm_model_load(struct pm_log_reader *r, const char *path, struct model *m, FILE *err)
@@ -101,9 +103,12 @@ int pm_model_load(struct pm_log_reader *r, const char *path, struct model *m, FI
 	struct pm_rec rec;
 	int rc, i, j;
 
-	memset(m, 0, sizeof(*m));
 	m->path = path;
 	m->hdr = *pm_log_header(r);
+	m->hists = calloc(PM_MAX_NAMED, sizeof(*m->hists));
+	m->counters = calloc(PM_MAX_NAMED, sizeof(*m->counters));
+	if (!m->hists || !m->counters)
+		return load_error(err, r, path, "out of memory", NULL);
 	/* Slices go straight into by_id[]: every other record comes here. */
 	while ((rc = pm_log_next_hist(r, &rec, m->by_id)) > 0) {
 		switch (rec.hdr.type) {

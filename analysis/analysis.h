@@ -65,16 +65,21 @@ struct model {
 	struct named_hist stages[PM_MAX_STAGES];
 	int nstages;
 	/* histogram records (kept in the kernel: complete), log order */
-	struct named_hist hists[PM_MAX_NAMED];
+	struct named_hist *hists;	/* [PM_MAX_NAMED] */
 	int nhists;
-	struct counter counters[PM_MAX_NAMED];
+	struct counter *counters;	/* [PM_MAX_NAMED] */
 	int ncounters;
 	struct kind_stats *kinds[PM_MAX_KINDS];
 	int nkinds;
 };
 
-/* Read a whole log into @m (zeroed here); 0, or -1 with the reason on @err. */
+/*
+ * Read a whole log into @m, which must be all zero (calloc(), or after
+ * pm_model_free(): a model is large, and a fresh calloc() costs nothing
+ * for what is not touched); 0, or -1 with the reason on @err.
+ */
 int pm_model_load(struct pm_log_reader *r, const char *path, struct model *m, FILE *err);
+/* Free what a model holds and zero it, for the next pm_model_load(). */
 void pm_model_free(struct model *m);
 
 /*

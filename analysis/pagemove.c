@@ -26,7 +26,6 @@ static int load(const char *path, struct model *m)
 	struct pm_log_reader *r = pm_log_open(path, err);
 	int rc;
 
-	memset(m, 0, sizeof(*m));
 	if (!r) {
 		fprintf(stderr, "pagemove: %s\n", err);
 		return -1;
@@ -257,7 +256,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	static struct model a, b;
+	struct model *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 	enum fmt fmt = FMT_TEXT;
 	const char *cmd, *out = NULL;
 	int c, rc;
@@ -289,25 +288,28 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (!a || !b) {
+		fprintf(stderr, "pagemove: out of memory\n");
+		return 1;
+	}
 	if (!strcmp(cmd, "report") && argc == 1) {
-		rc = load(argv[0], &a) ? 1 : pm_report(&a, stdout, fmt);
-		pm_model_free(&a);
-		return rc | finish(stdout, "stdout");
+		rc = load(argv[0], a) ? 1 : pm_report(a, stdout, fmt);
+		rc |= finish(stdout, "stdout");
+	} else if (!strcmp(cmd, "diff") && argc == 2) {
+		rc = load(argv[0], a) || load(argv[1], b) ? 1 : pm_diff(a, b, stdout, fmt, stderr);
+		rc |= finish(stdout, "stdout");
+	} else if (!strcmp(cmd, "timeline") && argc == 1 && out) {
+		rc = timeline(argv[0], out, fmt);
+	} else if (!strcmp(cmd, "plot") && argc == 1 && out) {
+		rc = load(argv[0], a) ? 1 : plot(a, out, fmt);
+	} else {
+		fprintf(stderr, "pagemove: bad command line for '%s'\n", cmd);
+		usage(stderr);
+		rc = 2;
 	}
-	if (!strcmp(cmd, "diff") && argc == 2) {
-		rc = load(argv[0], &a) || load(argv[1], &b) ? 1 : pm_diff(&a, &b, stdout, fmt, stderr);
-		pm_model_free(&a);
-		pm_model_free(&b);
-		return rc | finish(stdout, "stdout");
-	}
-	if (!strcmp(cmd, "timeline") && argc == 1 && out)
-		return timeline(argv[0], out, fmt);
-	if (!strcmp(cmd, "plot") && argc == 1 && out) {
-		rc = load(argv[0], &a) ? 1 : plot(&a, out, fmt);
-		pm_model_free(&a);
-		return rc;
-	}
-	fprintf(stderr, "pagemove: bad command line for '%s'\n", cmd);
-	usage(stderr);
-	return 2;
+	pm_model_free(a);
+	pm_model_free(b);
+	free(a);
+	free(b);
+	return rc;
 }

@@ -1028,8 +1028,9 @@ int pm_log_next_hist(struct pm_log_reader *r, struct pm_rec *rec, struct pm_hist
 	const unsigned char *p, *stage, *dur;
 	struct pm_rec_hdr h;
 	struct pm_rec_slices s;
+	uint64_t d, *sums = r->rules.stage_sum;
 	unsigned int i;
-	uint64_t d;
+	bool ovf = false;
 
 	/*
 	 * Slices records, reading their stage and duration columns only; any
@@ -1049,12 +1050,14 @@ int pm_log_next_hist(struct pm_log_reader *r, struct pm_rec *rec, struct pm_hist
 		dur = stage + PM_ALIGN8(s.n);
 		if (!stages_named(&r->rules, stage, s.n))
 			break;
-		if (!add_sums(&r->rules, stage, dur, s.n))
-			return damaged(r, "durations of a stage overflow their sum");
+		/* one pass: each duration into its histogram and its stage's sum */
 		for (i = 0; i < s.n; i++) {
 			memcpy(&d, dur + 8 * i, sizeof(d));
+			ovf |= __builtin_add_overflow(sums[stage[i]], d, &sums[stage[i]]);
 			pm_hist_add(&hists[stage[i]], d);
 		}
+		if (ovf)
+			return damaged(r, "durations of a stage overflow their sum");
 		consume(r, hs + h.size);
 		r->offset += hs + h.size;
 		r->nr_records++;

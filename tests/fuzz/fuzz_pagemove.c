@@ -24,7 +24,7 @@
 #define DATAFILE "/tmp/pagemove-plot.AbC123"
 
 static struct pm_hist slow[PM_MAX_STAGES], fast[PM_MAX_STAGES];
-static struct model model;
+static struct model model;	/* zero: pm_model_free() after each use */
 static FILE *devnull;
 
 /* Read the whole log; the outcome of the last call. */
