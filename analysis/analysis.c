@@ -884,7 +884,8 @@ int pm_plot_datafile(const struct model *m, FILE *f)
 		fputc(' ', f);
 		data_label(f, v[i].display);
 		fputc('\n', f);
-		for (slot = 0; !v[i].h.slots[slot]; slot++)
+		/* the reader refused count > 0 with every slot empty; bounded anyway */
+		for (slot = 0; slot + 1 < PM_HIST_SLOTS && !v[i].h.slots[slot]; slot++)
 			;
 		fprintf(f, "%g 0\n", (double)pm_hist_slot_low(slot) / 1e3);
 		for (slot = 0, cum = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac);)
@@ -899,9 +900,9 @@ int pm_plot_datafile(const struct model *m, FILE *f)
 
 			buckets[us ? pm_log2(us) + 1 : 0] += v[i].h.slots[slot];
 		}
-		for (lo = 0; !buckets[lo]; lo++)
+		for (lo = 0; lo < 64 && !buckets[lo]; lo++)
 			;
-		for (hi = 64; !buckets[hi]; hi--)
+		for (hi = 64; hi > lo && !buckets[hi]; hi--)
 			;
 		/* every bucket in the range, empty ones too, and one either side */
 		for (j = lo ? lo - 1 : 0; j <= hi + 1 && j < 65; j++)
