@@ -1028,8 +1028,8 @@ int pm_log_next_hist(struct pm_log_reader *r, struct pm_rec *rec, struct pm_hist
 	const unsigned char *p, *stage, *dur;
 	struct pm_rec_hdr h;
 	struct pm_rec_slices s;
-	uint64_t d, *sums = r->rules.stage_sum;
-	unsigned int i;
+	uint64_t d, *sums = r->rules.stage_sum, named = r->rules.named;
+	unsigned int i, ok;
 	bool ovf = false;
 
 	/*
@@ -1048,14 +1048,23 @@ int pm_log_next_hist(struct pm_log_reader *r, struct pm_rec *rec, struct pm_hist
 		p = r->mem + r->pos;
 		stage = p + hs + sizeof(s);
 		dur = stage + PM_ALIGN8(s.n);
-		if (!stages_named(&r->rules, stage, s.n))
-			break;
-		/* one pass: each duration into its histogram and its stage's sum */
-		for (i = 0; i < s.n; i++) {
+		/*
+		 * One pass: each duration into its histogram and its stage's
+		 * sum, the stage checked on the way (st & 63 keeps a bad one in
+		 * bounds; the record, and the log, are then refused below).
+		 */
+		for (i = 0, ok = 1; i < s.n; i++) {
+			unsigned int st = stage[i] & (PM_MAX_STAGES - 1);
+
+			ok &= (stage[i] < PM_MAX_STAGES) & (unsigned int)(named >> st);
 			memcpy(&d, dur + 8 * i, sizeof(d));
-			ovf |= __builtin_add_overflow(sums[stage[i]], d, &sums[stage[i]]);
-			pm_hist_add(&hists[stage[i]], d);
+			ovf |= __builtin_add_overflow(sums[st], d, &sums[st]);
+			pm_hist_add(&hists[st], d);
 		}
+		for (; i < PM_ALIGN8(s.n); i++)
+			ok &= !stage[i];
+		if (!(ok & 1))
+			return pm_log_next(r, rec);	/* words the error */
 		if (ovf)
 			return damaged(r, "durations of a stage overflow their sum");
 		consume(r, hs + h.size);
