@@ -143,9 +143,9 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(ANALYSIS_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) $< $(LIB_SRCS) -o $@ -lm
+	$(CC) $(UNIT_CFLAGS) -Ilib -Ianalysis $< $(ANALYSIS_SRCS) $(LIB_SRCS) -o $@ -lm
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
