@@ -766,6 +766,9 @@ out:
 	else if (!rc && pm_log_lost(r))
 		fprintf(err, "pagemove: WARNING: %llu events were lost while recording: the "
 			"timeline misses them\n", (unsigned long long)pm_log_lost(r));
+	if (!rc && pm_log_skipped(r))
+		fprintf(err, "pagemove: note: %llu optional records of kinds this build does not "
+			"know were skipped\n", (unsigned long long)pm_log_skipped(r));
 	return rc < 0 ? 1 : 0;
 }
 

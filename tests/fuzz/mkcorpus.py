@@ -3,8 +3,8 @@
 """Write the committed fuzz corpus (tests/fuzz/corpus): small crafted logs,
 valid and not, each one byte sequence a fuzzer would take long to find:
 hostile names (newline + !cmd / system "cmd") in each string, inconsistent
-histograms, a v3 log of another tracer.  The real v2 logs of tests/data
-are copied beside them.  Rerun after a format change and commit the result."""
+histograms, a v3 log of another tracer.  The real logs of tests/data are
+copied beside them.  Rerun after a format change and commit the result."""
 import os, shutil, sys
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "analysis"))
@@ -12,8 +12,9 @@ import pmlog
 
 out = os.path.join(here, "corpus")
 os.makedirs(out, exist_ok=True)
-for f in ("migratevma-patched.log", "migratevma-stock.log"):
-    shutil.copy(os.path.join(here, "..", "data", f), os.path.join(out, "v2-" + f))
+for f, v in (("migratevma-patched.log", "v2"), ("migratevma-stock.log", "v2"),
+             ("migratevma-stock-v3.log", "v3")):
+    shutil.copy(os.path.join(here, "..", "data", f), os.path.join(out, v + "-" + f))
 
 
 def base(version=3, **kw):
