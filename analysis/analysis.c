@@ -62,12 +62,11 @@ static bool add_event(struct kind_stats *ks, const uint64_t *v)
 		if (flags & PM_FIELD_ID)
 			continue;
 		if (!(flags & PM_FIELD_ENUM)) {
-			struct pm_hist one;
+			uint64_t sum;
 
-			memset(&one, 0, sizeof(one));
-			pm_hist_add(&one, v[f]);
-			if (!pm_hist_merge(&ks->fields[f], &one) || ks->fields[f].sum < one.sum)
+			if (__builtin_add_overflow(ks->fields[f].sum, v[f], &sum))
 				return false;
+			pm_hist_add(&ks->fields[f], v[f]);
 			continue;
 		}
 		for (i = 0; i < ks->nvalues[f] && ks->values[f][i].value != v[f]; i++)
