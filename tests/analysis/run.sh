@@ -405,6 +405,14 @@ bad() {	# bad NAME PATTERN FILE: report exits 1 with a message
 		ko "$1" "exit $rc: $o"
 	fi
 }
+at=$("$PY" - "$tmp/ovf.log" <<'PY'
+import sys, pmlog
+w = pmlog.Writer(); w.stage(0, "a")
+w.kind(0x100, pmlog.EVENT, "e", [("bytes", "bytes", 0)])
+w.event(0x100, 5000, [2 ** 63]); print(w.event(0x100, 6000, [2 ** 63])); w.write(sys.argv[1])
+PY
+)
+bad "report: a declared field's values overflow their sum" "overflow their sum: e at offset $at" "$tmp/ovf.log"
 size=$(stat -c %s "$pl")
 : >"$tmp/empty"
 bad "empty file" "empty file" "$tmp/empty"
