@@ -371,7 +371,16 @@ static const char *check(struct rules *ru, const struct pm_rec_hdr *h, const voi
 		return add_recname(ru, c->name);
 	}
 	}
-	return NULL;	/* a declared kind: its size was all there was to check */
+	/* a declared kind: its size was checked; a span cannot start before time 0 */
+	if (h->type >= PM_REC_KIND_MIN && h->type <= PM_REC_KIND_MAX) {
+		const struct pm_kind *k = kind_of(ru, h->type);
+		uint64_t dur;
+
+		memcpy(&dur, payload, sizeof(dur));
+		if (k && k->decl.class == PM_DECL_SPAN && dur > h->ts_ns)
+			return "span longer than the time it ended at";
+	}
+	return NULL;
 }
 
 /* --- writing ---------------------------------------------------------------- */

@@ -48,7 +48,8 @@
  *    before; nothing is declared twice (a stage number or name, a kind, a
  *    histogram name, a counter name, a label); no record time (ts_ns) is
  *    before the header's start_ns (the end record's ts_ns is 0); the
- *    durations of one stage do not overflow their u64 sum;
+ *    durations of one stage do not overflow their u64 sum; a span's
+ *    duration is not longer than its ts_ns;
  *  - reserved fields and padding are zero; a counter's available is 0 or
  *    1, and an unavailable counter's value is 0;
  *  - the end record counts the records before it; nothing follows it.

@@ -719,6 +719,7 @@ TEST(records_out_of_order_or_undeclared_are_refused)
 		"",		/* an optional record: skipped */
 		"damaged header at offset 16",	/* tool with a newline */
 		"span whose field 0 is not a duration in ns",
+		"span longer than the time it ended at",
 	};
 
 	for (how = 0; how < (int)(sizeof(want) / sizeof(want[0])); how++) {
@@ -760,6 +761,13 @@ TEST(records_out_of_order_or_undeclared_are_refused)
 			/* field 0 "dur" with unit "ns" is right; make it a count */
 			memset(c.buf + at + 16 + sizeof(struct pm_rec_declare) + PM_FIELD_NAME_LEN, 0, 2);
 			break;
+		case 13: {
+			uint64_t sp[2] = { 300, 1 };	/* 300 ns, ending at 200 */
+
+			craft_kind(&c, 0x102, PM_DECL_SPAN);
+			at = craft_rec(&c, 0x102, 200, sp, sizeof(sp));
+			break;
+		}
 		}
 		craft_end(&c);
 		if (how == 9)
