@@ -55,7 +55,7 @@ help:
 	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
-	@echo '  make fuzz            libFuzzer on the event-log reader (FUZZ_SECONDS=30)'
+	@echo '  make fuzz            libFuzzer on the log reader and every pagemove subcommand (FUZZ_SECONDS=30)'
 	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
 	@echo
@@ -117,16 +117,19 @@ $(BIN)/%: tools/%.c $(TOOLUTIL)
 tools: $(addprefix $(BIN)/,$(TOOLS))
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
-$(BIN)/pagemove: analysis/pagemove.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+# analysis/analysis.c holds each subcommand's core (also fuzzed).
+ANALYSIS_SRCS := analysis/analysis.c
+ANALYSIS_DEPS := $(ANALYSIS_SRCS) analysis/analysis.h $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+$(BIN)/pagemove: analysis/pagemove.c $(ANALYSIS_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+	$(CC) $(CFLAGS) -Ilib -Ianalysis $< $(ANALYSIS_SRCS) $(LIB_SRCS) -o $@ -lm
 
 analysis: $(BIN)/pagemove
 
 # The same CLI under ASan and UBSan, for its tests (tests/analysis/run.sh).
-$(BUILD)/unit/pagemove: analysis/pagemove.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+$(BUILD)/unit/pagemove: analysis/pagemove.c $(ANALYSIS_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+	$(CC) $(UNIT_CFLAGS) -Ilib -Ianalysis $< $(ANALYSIS_SRCS) $(LIB_SRCS) -o $@ -lm
 
 analysis-test: $(BUILD)/unit/pagemove
 	@bash tests/analysis/run.sh
@@ -140,27 +143,34 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(ANALYSIS_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) $< $(LIB_SRCS) -o $@ -lm
+	$(CC) $(UNIT_CFLAGS) -Ilib -Ianalysis $< $(ANALYSIS_SRCS) $(LIB_SRCS) -o $@ -lm
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
-# libFuzzer on the event-log reader, FUZZ_SECONDS long, from a seed log.
+# libFuzzer on the event-log reader and every subcommand's core (report,
+# diff, timeline, plot data and its gnuplot program), FUZZ_SECONDS long,
+# from the committed corpus (tests/fuzz/corpus: real logs, crafted
+# hostile and damaged ones) plus mkseed's logs; new inputs go to
+# build/fuzz/corpus, never into the tree.
 FUZZ_SECONDS ?= 30
-$(BUILD)/fuzz/fuzz_log: tests/fuzz/fuzz_log.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)
+$(BUILD)/fuzz/fuzz_pagemove: tests/fuzz/fuzz_pagemove.c $(ANALYSIS_DEPS)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) -o $@ -lm
+	$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Ilib -Ianalysis \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< \
+		$(ANALYSIS_SRCS) $(LIB_SRCS) -o $@ -lm
 $(BUILD)/fuzz/mkseed: tests/fuzz/mkseed.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) $< $(LIB_SRCS) -o $@ -lm
 
-fuzz: $(BUILD)/fuzz/fuzz_log $(BUILD)/fuzz/mkseed
+fuzz: $(BUILD)/fuzz/fuzz_pagemove $(BUILD)/fuzz/mkseed
 	@mkdir -p $(BUILD)/fuzz/corpus
+	@cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
 	@$(BUILD)/fuzz/mkseed $(BUILD)/fuzz/corpus
-	@set -o pipefail; $(BUILD)/fuzz/fuzz_log -max_total_time=$(FUZZ_SECONDS) \
-		-print_final_stats=1 $(BUILD)/fuzz/corpus 2>&1 | tail -n 12
+	@set -o pipefail; $(BUILD)/fuzz/fuzz_pagemove -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=65536 -print_final_stats=1 $(BUILD)/fuzz/corpus 2>&1 | tail -n 12
 
 # --- the two main commands ----------------------------------------------------
 

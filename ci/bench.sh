@@ -90,50 +90,11 @@ awk '
 	}' "$out/migratevma-cost.log" | tee -a "$out/migratevma-cost.txt"
 log "migratevma overhead (goal: traced >= 98% of untraced, i.e. BPF time <= 2% of the ioctls'); table in $out/migratevma-cost.txt"
 
-# pagemove report speed, one core, page cache warm: the median of ROUNDS
-# runs over a synthetic log of 10 M stage records shaped like migratevma's
-# (373 MB), with the largest resident set of a run.
+# pagemove report speed against perf script and perf report --stdio
+# (tests/bench/report-speed.sh: on the host, side by side, ROUNDS rounds).
 make -C "$TOP" --no-print-directory analysis build/bench/mklog >/dev/null
-# us_of CMD...: wall microseconds of one run, output discarded.  Bash's own
-# clock: $(date) would add two forks (~2 ms) to each side's time.
-us_of() {
-	local t0=${EPOCHREALTIME/./} t1
-	"$@" >/dev/null 2>&1 || die "failed: $*"
-	t1=${EPOCHREALTIME/./}
-	echo $((t1 - t0))
-}
-big=$out/synthetic.log
-"$BUILD/bench/mklog" "$big" 10000000
-"$BUILD/bin/pagemove" report --csv "$big" >/dev/null	# warm the page cache
-rss=$(/usr/bin/time -f %M "$BUILD/bin/pagemove" report --csv "$big" 2>&1 >/dev/null)
-for i in $(seq "$rounds"); do echo "report $(us_of "$BUILD/bin/pagemove" report --csv "$big")"; done \
-	>"$out/analysis-speed.log"
-rm -f "$big"
-
-# ... against perf script reading as many events: perf records getppid()
-# syscalls of a loop (1 M), pagemove reads a log of 1 M stage records; the
-# two alternate, ROUNDS times, and each side's median counts.
-mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
-n=1000000
-perf record -q -e syscalls:sys_enter_getppid -o "$out/perf.data" -- \
-	/usr/bin/python3 -c "import os
-for _ in range($n): os.getppid()" >/dev/null 2>&1 ||
-	die "perf record failed (tracefs? perf_event_paranoid?)"
-"$BUILD/bench/mklog" "$out/small.log" $n
-pe=$(perf script -i "$out/perf.data" 2>/dev/null | wc -l)	# also warms both
-"$BUILD/bin/pagemove" report --csv "$out/small.log" >/dev/null
-for i in $(seq "$rounds"); do
-	echo "perf $(us_of perf script -i "$out/perf.data")"
-	echo "small $(us_of "$BUILD/bin/pagemove" report --csv "$out/small.log")"
-done >>"$out/analysis-speed.log"
-rm -f "$out/perf.data" "$out/small.log"
-awk -v pe="$pe" -v events=$n -v rss="$rss" "$MEDIAN"'
-	{ v[$1, ++n[$1]] = $2 / 1000 }
-	END {
-		r = median("report"); p = median("perf"); s = median("small")
-		printf "pagemove report: 10000000 events in %.1f ms (median of %d, %.1f-%.1f) = %.1f M events/s, max RSS %.1f MB (goal 50 M/s)\n", r, n["report"], lo["report"], hi["report"], 10000 / r, rss / 1024
-		printf "perf script: %d events in %.1f ms; pagemove report: %d events in %.1f ms (medians of %d); ratio %.0fx (goal 100x)\n", pe, p, events, s, n["small"], (p / pe) / (s / events)
-	}' "$out/analysis-speed.log" | tee "$out/analysis-speed.txt"
+bash "$TOP/tests/bench/report-speed.sh" "$rounds" "$out" "$BUILD/bin/pagemove" "$BUILD/bench/mklog" ||
+	die "report speed failed"
 
 # Size of the series' tracepoints, from the two kernels built above: per
 # patch, per event class, per event and at the call sites.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
+#include <stddef.h>
 
 #include "hist_api.h"
 
@@ -59,4 +60,34 @@ double pm_hist_percentile(const struct pm_hist *h, double pct)
 double pm_hist_mean(const struct pm_hist *h)
 {
 	return h->count ? (double)h->sum / (double)h->count : 0;
+}
+
+const char *pm_hist_check(const struct pm_hist *h)
+{
+	__extension__ typedef unsigned __int128 u128;
+	u128 lo = 0, hi = 0;
+	uint64_t n = 0;
+	unsigned int i, top = 0;
+
+	for (i = 0; i < PM_HIST_SLOTS; i++) {
+		uint64_t c = h->slots[i];
+
+		if (!c)
+			continue;
+		if (n + c < n)
+			return "histogram slots overflow their count";
+		n += c;
+		top = i;
+		lo += (u128)c * pm_hist_slot_low(i);
+		hi += (u128)c * pm_hist_slot_high(i);
+	}
+	if (n != h->count)
+		return "histogram count disagrees with its slots";
+	if (!n)
+		return h->sum || h->max ? "empty histogram with a sum or max" : NULL;
+	if (h->max < pm_hist_slot_low(top) || h->max > pm_hist_slot_high(top))
+		return "histogram max outside its highest slot";
+	if ((u128)h->sum < lo || (u128)h->sum > hi)
+		return "histogram sum outside its slots' bounds";
+	return NULL;
 }

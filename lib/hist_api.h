@@ -24,4 +24,12 @@ double pm_hist_percentile(const struct pm_hist *h, double pct);
 
 double pm_hist_mean(const struct pm_hist *h);
 
+/*
+ * NULL if @h is a histogram pm_hist_add() could have built, else what is
+ * wrong with it: count is not the sum of the slots (or that sum
+ * overflows), an empty histogram with a sum or max, max outside the
+ * highest non-empty slot, sum outside what the slots allow.
+ */
+const char *pm_hist_check(const struct pm_hist *h);
+
 #endif /* PAGEMOVE_HIST_API_H */

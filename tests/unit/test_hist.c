@@ -75,21 +75,80 @@ TEST(every_value_falls_in_its_slot)
 	CHECK(bad == 0, "%d values outside their slot", bad);
 }
 
-TEST(slots_are_contiguous_and_narrow)
+/*
+ * The slot bounds against an independent computation: values below
+ * PM_HIST_SUB each have a slot; above, [2^e, 2^(e+1)) splits into
+ * PM_HIST_SUB slots of width 2^e / PM_HIST_SUB, in value order, so slot
+ * PM_HIST_SUB * (e - PM_HIST_SUB_BITS + 1) + k starts at
+ * 2^e + k * 2^e / PM_HIST_SUB.  And the mapping the BPF programs use
+ * (pm_hist_slot) puts each bound in its slot and the values next to it
+ * in the neighbours.  (slot_high is defined as the next slot's low - 1,
+ * so "no gap between slots" alone would prove nothing.)
+ */
+TEST(slot_bounds_match_the_definition)
 {
-	unsigned int i;
+	unsigned int i, e, k;
 
-	CHECK(pm_hist_slot(UINT64_MAX) == PM_HIST_SLOTS - 1, "last slot %u",
-	      pm_hist_slot(UINT64_MAX));
-	for (i = 0; i + 1 < PM_HIST_SLOTS; i++) {
-		uint64_t lo = pm_hist_slot_low(i), hi = pm_hist_slot_high(i);
+	for (i = 0; i < PM_HIST_SLOTS; i++) {
+		uint64_t lo, hi, width;
 
-		CHECK(pm_hist_slot_low(i + 1) == hi + 1, "gap after slot %u", i);
+		if (i < PM_HIST_SUB) {
+			lo = i;
+			width = 1;
+		} else {
+			e = i / PM_HIST_SUB + PM_HIST_SUB_BITS - 1;
+			k = i % PM_HIST_SUB;
+			width = (1ULL << e) / PM_HIST_SUB;
+			lo = (1ULL << e) + k * width;
+		}
+		hi = i + 1 == PM_HIST_SLOTS ? UINT64_MAX : lo + width - 1;
+		CHECK(pm_hist_slot_low(i) == lo && pm_hist_slot_high(i) == hi,
+		      "slot %u: [%llu, %llu], by definition [%llu, %llu]", i,
+		      (unsigned long long)pm_hist_slot_low(i), (unsigned long long)pm_hist_slot_high(i),
+		      (unsigned long long)lo, (unsigned long long)hi);
+		CHECK(pm_hist_slot(lo) == i && pm_hist_slot(hi) == i, "slot %u: bounds map to %u, %u",
+		      i, pm_hist_slot(lo), pm_hist_slot(hi));
+		CHECK(!i || pm_hist_slot(lo - 1) == i - 1, "slot %u: %llu maps to %u", i,
+		      (unsigned long long)(lo - 1), pm_hist_slot(lo - 1));
+		CHECK(hi == UINT64_MAX || pm_hist_slot(hi + 1) == i + 1, "slot %u: %llu maps to %u", i,
+		      (unsigned long long)(hi + 1), pm_hist_slot(hi + 1));
 		/* width <= lo / PM_HIST_SUB above the linear part */
-		CHECK(lo < PM_HIST_SUB || (hi - lo + 1) * PM_HIST_SUB <= lo,
-		      "slot %u [%llu, %llu] too wide", i, (unsigned long long)lo,
-		      (unsigned long long)hi);
+		CHECK(lo < PM_HIST_SUB || width * PM_HIST_SUB <= lo, "slot %u too wide", i);
 	}
+	CHECK(pm_hist_slot(UINT64_MAX) == PM_HIST_SLOTS - 1, "last slot %u", pm_hist_slot(UINT64_MAX));
+}
+
+/* pm_hist_check accepts what pm_hist_add builds, and nothing it cannot build. */
+TEST(check_accepts_added_and_refuses_impossible)
+{
+	static struct pm_hist h;
+	uint64_t s = 9, v;
+	int i;
+
+	memset(&h, 0, sizeof(h));
+	CHECK(!pm_hist_check(&h), "empty refused");
+	for (i = 0; i < 100000; i++) {
+		v = rnd(&s) >> (20 + i % 44);
+		pm_hist_add(&h, v);
+	}
+	CHECK(!pm_hist_check(&h), "added refused: %s", pm_hist_check(&h));
+	h.count++;
+	CHECK(pm_hist_check(&h), "count + 1 accepted");
+	h.count--;
+	h.max = pm_hist_slot_high(pm_hist_slot(h.max)) + 1;
+	CHECK(pm_hist_check(&h), "max above its slot accepted");
+	memset(&h, 0, sizeof(h));
+	pm_hist_add(&h, 1000);
+	pm_hist_add(&h, 1000);
+	h.sum = 2 * pm_hist_slot_low(pm_hist_slot(1000)) - 1;
+	CHECK(pm_hist_check(&h), "sum below the slots' lower bounds accepted");
+	h.sum = 2 * pm_hist_slot_high(pm_hist_slot(1000)) + 1;
+	CHECK(pm_hist_check(&h), "sum above the slots' upper bounds accepted");
+	/* a sum that wrapped: 2^64 + small, stored as small */
+	memset(&h, 0, sizeof(h));
+	pm_hist_add(&h, UINT64_MAX / 2 + 10);
+	pm_hist_add(&h, UINT64_MAX / 2 + 10);
+	CHECK(pm_hist_check(&h), "wrapped sum accepted");
 }
 
 /* Percentiles within a slot's width of the exact ones. */

@@ -1,0 +1,1114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cores of the pagemove subcommands (analysis.h).  Each reads a log
+ * once, streaming: memory does not grow with the number of events
+ * (histograms, not arrays of samples).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "stats.h"
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n > t && !strcmp(s + n - t, tail);
+}
+
+static int load_error(FILE *err, struct pm_log_reader *r, const char *path, const char *what,
+		      const char *name)
+{
+	fprintf(err, "pagemove: %s: %s%s%s at offset %llu\n", path, what, name ? ": " : "",
+		name ? name : "", (unsigned long long)pm_log_offset(r));
+	return -1;
+}
+
+static struct kind_stats *kind_stats(struct model *m, const struct pm_kind *k)
+{
+	int i;
+
+	for (i = 0; i < m->nkinds; i++)
+		if (m->kinds[i]->type == k->decl.id)
+			return m->kinds[i];
+	if (m->nkinds == PM_MAX_KINDS)
+		return NULL;
+	m->kinds[i] = calloc(1, sizeof(*m->kinds[i]));
+	if (!m->kinds[i])
+		return NULL;
+	m->kinds[i]->fields = calloc(k->decl.nfields, sizeof(struct pm_hist));
+	if (!m->kinds[i]->fields) {
+		free(m->kinds[i]);
+		m->kinds[i] = NULL;
+		return NULL;
+	}
+	m->kinds[i]->type = k->decl.id;
+	m->kinds[i]->kind = *k;
+	return m->kinds[m->nkinds++];
+}
+
+/* One record of a declared kind into its statistics. */
+static bool add_event(struct kind_stats *ks, const uint64_t *v)
+{
+	unsigned int f, i;
+
+	ks->count++;
+	for (f = 0; f < ks->kind.decl.nfields; f++) {
+		unsigned int flags = ks->kind.fields[f].flags;
+
+		if (flags & PM_FIELD_ID)
+			continue;
+		if (!(flags & PM_FIELD_ENUM)) {
+			uint64_t sum;
+
+			if (__builtin_add_overflow(ks->fields[f].sum, v[f], &sum))
+				return false;
+			pm_hist_add(&ks->fields[f], v[f]);
+			continue;
+		}
+		for (i = 0; i < ks->nvalues[f] && ks->values[f][i].value != v[f]; i++)
+			;
+		if (i < ks->nvalues[f]) {
+			ks->values[f][i].count++;
+		} else if (i < MAX_ENUM_VALUES) {
+			ks->values[f][i].value = v[f];
+			ks->values[f][i].count = 1;
+			ks->nvalues[f]++;
+		} else {
+			ks->other[f]++;
+		}
+	}
+	return true;
+}
+
+void pm_model_free(struct model *m)
+{
+	int i;
+
+	for (i = 0; i < m->nkinds; i++) {
+		free(m->kinds[i]->fields);
+		free(m->kinds[i]);
+	}
+	free(m->hists);
+	free(m->counters);
+	memset(m, 0, sizeof(*m));
+}
+
+int pm_model_load(struct pm_log_reader *r, const char *path, struct model *m, FILE *err)
+{
+	struct pm_rec rec;
+	int rc, i, j;
+
+	m->path = path;
+	m->hdr = *pm_log_header(r);
+	m->hists = calloc(PM_MAX_NAMED, sizeof(*m->hists));
+	m->counters = calloc(PM_MAX_NAMED, sizeof(*m->counters));
+	if (!m->hists || !m->counters)
+		return load_error(err, r, path, "out of memory", NULL);
+	/* Slices go straight into by_id[]: every other record comes here. */
+	while ((rc = pm_log_next_hist(r, &rec, m->by_id)) > 0) {
+		switch (rec.hdr.type) {
+		case PM_REC_DECLARE: {
+			const struct pm_rec_declare *d = rec.payload;
+
+			if (d->class == PM_DECL_STAGE) {
+				memcpy(m->names[d->id], d->name, PM_NAME_LEN);
+				m->order[m->nnamed++] = (unsigned char)d->id;
+			}
+			break;
+		}
+		case PM_REC_HIST: {
+			const struct pm_rec_hist *h = rec.payload;
+			struct named_hist *nh = &m->hists[m->nhists++];
+			char tail[PM_UNIT_LEN + 1];
+
+			/* the reader refuses a name twice and more than PM_MAX_NAMED */
+			memcpy(nh->name, h->name, PM_NAME_LEN);
+			memcpy(nh->display, h->name, PM_NAME_LEN);
+			memcpy(nh->unit, h->unit, PM_UNIT_LEN);
+			nh->h = h->hist;
+			snprintf(tail, sizeof(tail), "_%s", h->unit);
+			if (h->unit[0] && ends_with(nh->display, tail))
+				nh->display[strlen(nh->display) - strlen(tail)] = 0;
+			break;
+		}
+		case PM_REC_COUNTER: {
+			const struct pm_rec_counter *c = rec.payload;
+			struct counter *o = &m->counters[m->ncounters++];
+
+			memcpy(o->name, c->name, PM_NAME_LEN);
+			memcpy(o->unit, c->unit, PM_UNIT_LEN);
+			o->value = c->value;
+			o->available = c->available != 0;
+			break;
+		}
+		case PM_REC_LABEL:
+		case PM_REC_SLICES:
+			break;
+		default: {
+			const struct pm_kind *k = pm_log_kind(r, rec.hdr.type);
+			struct kind_stats *ks = k ? kind_stats(m, k) : NULL;
+
+			if (!ks)
+				return load_error(err, r, path, "out of memory", NULL);
+			if (!add_event(ks, rec.payload))
+				return load_error(err, r, path, "a field's values overflow their sum",
+						  ks->kind.decl.name);
+			break;
+		}
+		}
+	}
+	if (rc < 0) {
+		fprintf(err, "pagemove: %s\n", pm_log_error(r));
+		return -1;
+	}
+	m->records = pm_log_records(r);
+	m->lost = pm_log_lost(r);
+	m->skipped = pm_log_skipped(r);
+	for (i = 0; i < m->nnamed; i++) {
+		int id = m->order[i];
+		struct named_hist *s;
+
+		if (!m->by_id[id].count)
+			continue;
+		s = &m->stages[m->nstages++];
+		memcpy(s->name, m->names[id], PM_NAME_LEN);
+		memcpy(s->display, m->names[id], PM_NAME_LEN);
+		memcpy(s->unit, "ns", 3);
+		s->is_stage = 1;
+		s->h = m->by_id[id];
+	}
+	for (i = 0; i < m->nhists; i++)
+		for (j = 0; j < m->nnamed; j++)
+			if (!strcmp(m->hists[i].unit, "ns") &&
+			    !strcmp(m->hists[i].display, m->names[m->order[j]]))
+				m->hists[i].is_stage = 1;
+	/* enum labels, now that every label record has been read */
+	for (i = 0; i < m->nkinds; i++) {
+		struct kind_stats *ks = m->kinds[i];
+		unsigned int f, v;
+
+		for (f = 0; f < ks->kind.decl.nfields; f++)
+			for (v = 0; v < ks->nvalues[f]; v++) {
+				const char *l = pm_log_label_name(r, ks->type, f, ks->values[f][v].value);
+
+				if (l)
+					snprintf(ks->labels[f][v], PM_NAME_LEN, "%s", l);
+			}
+	}
+	return 0;
+}
+
+void pm_stage_view(const struct model *m, const struct named_hist **v, int *n,
+		   const char **source, struct named_hist *buf)
+{
+	int i, k = 0;
+
+	for (i = 0; i < m->nhists; i++)
+		if (!strcmp(m->hists[i].unit, "ns"))
+			buf[k++] = m->hists[i];
+	if (k) {
+		*v = buf;
+		*n = k;
+		*source = "in-kernel histograms";
+	} else {
+		*v = m->stages;
+		*n = m->nstages;
+		*source = "stage events";
+	}
+}
+
+static double share_total(const struct named_hist *v, int n)
+{
+	double t = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].is_stage)
+			t += (double)v[i].h.sum;
+	return t;
+}
+
+/* Bytes in the valid UTF-8 sequence (RFC 3629) at @p, 0 if it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;		/* no overlong forms */
+	else if (p[0] == 0xed)
+		hi = 0x9f;		/* no UTF-16 surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;		/* nothing above U+10FFFF */
+	for (i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
+		if (p[i] < lo || p[i] > hi)	/* also stops at the NUL */
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string: quotes, backslashes and control characters escaped, valid
+ * UTF-8 kept, any other byte replaced by U+FFFD.  Log strings are
+ * printable ASCII (the reader refuses others); file names need not be.
+ */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
+	fputc('"', f);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p++, f);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			fputc(*p++, f);
+		} else if ((n = utf8_len(p))) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fputs("\\ufffd", f);
+			p++;
+		}
+	}
+	fputc('"', f);
+}
+
+/* CSV: in double quotes, each inside doubled. */
+static void csv_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const double pcts[] = { 50, 90, 99, 99.9 };
+
+/* bcc-style log2 chart of a histogram of nanoseconds, in microseconds. */
+static void log2_chart(FILE *out, const char *name, const struct pm_hist *h)
+{
+	unsigned long long buckets[65] = { 0 }, maxc = 0;
+	int i, top = -1, b;
+	unsigned int s;
+
+	for (s = 0; s < PM_HIST_SLOTS; s++) {
+		unsigned long long us = pm_hist_slot_low(s) / 1000;
+
+		if (!h->slots[s])
+			continue;
+		b = us ? (int)pm_log2(us) + 1 : 0;
+		buckets[b] += h->slots[s];
+	}
+	for (i = 0; i < 65; i++) {
+		if (buckets[i] > maxc)
+			maxc = buckets[i];
+		if (buckets[i])
+			top = i;
+	}
+	fprintf(out, "\n%s:\n%24s : %-8s %s\n", name, "usecs", "count", "distribution");
+	for (i = 0; i <= top; i++) {
+		unsigned long long lo = i ? 1ULL << (i - 1) : 0, hi = i == 64 ? UINT64_MAX : (1ULL << i) - 1;
+		int stars = maxc ? (int)((double)buckets[i] * 40 / (double)maxc) : 0;
+
+		fprintf(out, "%10llu -> %-10llu : %-8llu |%-40.*s|\n", lo, hi, buckets[i], stars,
+			"****************************************");
+	}
+}
+
+static const char *class_name(unsigned int c)
+{
+	return c == PM_DECL_SPAN ? "span" : "event";
+}
+
+/* The declared kinds: per kind its count, per field its values. */
+static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
+{
+	int i, j;
+	unsigned int f, v;
+
+	if (fmt == FMT_JSON) {
+		fprintf(out, ",\"kinds\":[");
+		for (i = 0; i < m->nkinds; i++) {
+			const struct kind_stats *ks = m->kinds[i];
+
+			fprintf(out, "%s{\"name\":", i ? "," : "");
+			json_str(out, ks->kind.decl.name);
+			fprintf(out, ",\"class\":\"%s\",\"type\":%u,\"count\":%llu,\"fields\":[",
+				class_name(ks->kind.decl.class), ks->type,
+				(unsigned long long)ks->count);
+			for (f = 0; f < ks->kind.decl.nfields; f++) {
+				const struct pm_field *fd = &ks->kind.fields[f];
+				const struct pm_hist *h = &ks->fields[f];
+
+				fprintf(out, "%s{\"name\":", f ? "," : "");
+				json_str(out, fd->name);
+				fprintf(out, ",\"unit\":");
+				json_str(out, fd->unit);
+				if (fd->flags & PM_FIELD_ID) {
+					fprintf(out, ",\"id\":true}");
+				} else if (fd->flags & PM_FIELD_ENUM) {
+					fprintf(out, ",\"values\":[");
+					for (v = 0; v < ks->nvalues[f]; v++) {
+						fprintf(out, "%s{\"value\":%llu,\"label\":", v ? "," : "",
+							(unsigned long long)ks->values[f][v].value);
+						if (ks->labels[f][v][0])
+							json_str(out, ks->labels[f][v]);
+						else
+							fprintf(out, "null");
+						fprintf(out, ",\"count\":%llu}",
+							(unsigned long long)ks->values[f][v].count);
+					}
+					fprintf(out, "],\"other\":%llu}", (unsigned long long)ks->other[f]);
+				} else {
+					fprintf(out, ",\"count\":%llu,\"sum\":%llu,\"mean\":%.1f", h->count,
+						h->sum, pm_hist_mean(h));
+					for (j = 0; j < 4; j++)
+						fprintf(out, ",\"p%g\":%.1f", pcts[j],
+							pm_hist_percentile(h, pcts[j]));
+					fprintf(out, ",\"max\":%llu}", h->max);
+				}
+			}
+			fprintf(out, "]}");
+		}
+		fprintf(out, "]");
+		return;
+	}
+	for (i = 0; i < m->nkinds; i++) {
+		const struct kind_stats *ks = m->kinds[i];
+
+		if (fmt == FMT_CSV) {
+			fprintf(out, "%s,", class_name(ks->kind.decl.class));
+			csv_str(out, ks->kind.decl.name);
+			fprintf(out, ",%llu,,,,,,,,,,\n", (unsigned long long)ks->count);
+			continue;
+		}
+		fprintf(out, "\n%s %s: %llu records\n", class_name(ks->kind.decl.class),
+			ks->kind.decl.name, (unsigned long long)ks->count);
+		for (f = 0; f < ks->kind.decl.nfields; f++) {
+			const struct pm_field *fd = &ks->kind.fields[f];
+			const struct pm_hist *h = &ks->fields[f];
+
+			if (fd->flags & PM_FIELD_ID)
+				continue;
+			fprintf(out, "  %-24s", fd->name);
+			if (fd->flags & PM_FIELD_ENUM) {
+				for (v = 0; v < ks->nvalues[f]; v++) {
+					if (ks->labels[f][v][0])
+						fprintf(out, " %s", ks->labels[f][v]);
+					else
+						fprintf(out, " %llu",
+							(unsigned long long)ks->values[f][v].value);
+					fprintf(out, "=%llu", (unsigned long long)ks->values[f][v].count);
+				}
+				if (ks->other[f])
+					fprintf(out, " other=%llu", (unsigned long long)ks->other[f]);
+				fprintf(out, "\n");
+				continue;
+			}
+			fprintf(out, " mean %.1f p50 %.1f p99 %.1f max %llu %s\n", pm_hist_mean(h),
+				pm_hist_percentile(h, 50), pm_hist_percentile(h, 99), h->max, fd->unit);
+		}
+	}
+}
+
+int pm_report(const struct model *m, FILE *out, enum fmt fmt)
+{
+	static struct named_hist buf[PM_MAX_NAMED];
+	const struct named_hist *v;
+	const char *source;
+	double tot;
+	int n, i, j, nother = 0;
+
+	pm_stage_view(m, &v, &n, &source, buf);
+	tot = share_total(v, n);
+	for (i = 0; i < m->nhists; i++)
+		nother += strcmp(m->hists[i].unit, "ns") != 0;
+	if (fmt == FMT_JSON) {
+		fprintf(out, "{\"file\":");
+		json_str(out, m->path);
+		fprintf(out, ",\"version\":%u,\"tool\":", m->hdr.version);
+		json_str(out, m->hdr.tool);
+		fprintf(out, ",\"kernel\":");
+		json_str(out, m->hdr.kernel);
+		fprintf(out, ",\"hooks\":");
+		json_str(out, m->hdr.hooks);
+		fprintf(out, ",\"clock\":\"monotonic\",\"records\":%llu,\"lost_events\":%llu,"
+			"\"skipped_records\":%llu,\"source\":", (unsigned long long)m->records,
+			(unsigned long long)m->lost, (unsigned long long)m->skipped);
+		json_str(out, source);
+		fprintf(out, ",\"stages\":[");
+		for (i = 0; i < n; i++) {
+			const struct pm_hist *h = &v[i].h;
+
+			fprintf(out, "%s{\"name\":", i ? "," : "");
+			json_str(out, v[i].display);
+			fprintf(out, ",\"count\":%llu,\"sum_ns\":%llu,\"mean_ns\":%.1f", h->count, h->sum,
+				pm_hist_mean(h));
+			for (j = 0; j < 4; j++)
+				fprintf(out, ",\"p%g_ns\":%.1f", pcts[j], pm_hist_percentile(h, pcts[j]));
+			fprintf(out, ",\"max_ns\":%llu,\"share\":", h->max);
+			if (v[i].is_stage && tot > 0)
+				fprintf(out, "%.4f}", (double)h->sum / tot);
+			else
+				fprintf(out, "null}");
+		}
+		fprintf(out, "],\"histograms\":[");
+		for (i = 0, j = 0; i < m->nhists; i++) {
+			const struct pm_hist *h = &m->hists[i].h;
+
+			if (!strcmp(m->hists[i].unit, "ns"))
+				continue;
+			fprintf(out, "%s{\"name\":", j++ ? "," : "");
+			json_str(out, m->hists[i].name);
+			fprintf(out, ",\"unit\":");
+			json_str(out, m->hists[i].unit);
+			fprintf(out, ",\"count\":%llu,\"sum\":%llu,\"p50\":%.1f,\"max\":%llu}", h->count,
+				h->sum, pm_hist_percentile(h, 50), h->max);
+		}
+		fprintf(out, "],\"counters\":[");
+		for (i = 0; i < m->ncounters; i++) {
+			fprintf(out, "%s{\"name\":", i ? "," : "");
+			json_str(out, m->counters[i].name);
+			fprintf(out, ",\"unit\":");
+			json_str(out, m->counters[i].unit);
+			if (m->counters[i].available)
+				fprintf(out, ",\"value\":%llu}", m->counters[i].value);
+			else
+				fprintf(out, ",\"value\":null}");
+		}
+		fprintf(out, "]");
+		report_kinds(m, out, fmt);
+		fprintf(out, "}\n");
+		return 0;
+	}
+	if (fmt == FMT_CSV) {
+		fprintf(out, "kind,name,count,sum_ns,mean_ns,p50_ns,p90_ns,p99_ns,p99.9_ns,max_ns,share,value\n");
+		for (i = 0; i < n; i++) {
+			const struct pm_hist *h = &v[i].h;
+
+			fprintf(out, "stage,");
+			csv_str(out, v[i].display);
+			fprintf(out, ",%llu,%llu,%.1f", h->count, h->sum, pm_hist_mean(h));
+			for (j = 0; j < 4; j++)
+				fprintf(out, ",%.1f", pm_hist_percentile(h, pcts[j]));
+			fprintf(out, ",%llu,", h->max);
+			if (v[i].is_stage && tot > 0)
+				fprintf(out, "%.4f", (double)h->sum / tot);
+			fprintf(out, ",\n");
+		}
+		for (i = 0; i < m->ncounters; i++) {
+			fprintf(out, "counter,");
+			csv_str(out, m->counters[i].name);
+			fprintf(out, ",,,,,,,,,,");
+			if (m->counters[i].available)
+				fprintf(out, "%llu", m->counters[i].value);
+			fprintf(out, "\n");
+		}
+		report_kinds(m, out, fmt);
+		return 0;
+	}
+	fprintf(out, "%s: %s on %s, hooks: %s\n", m->path, m->hdr.tool, m->hdr.kernel,
+		m->hdr.hooks);
+	fprintf(out, "log version %u, records %llu, clock monotonic, stages from %s\n",
+		m->hdr.version, (unsigned long long)m->records, source);
+	if (m->lost)
+		fprintf(out, "WARNING: %llu events were lost while recording: per-event data "
+			"(timeline) is incomplete\n", (unsigned long long)m->lost);
+	if (m->skipped)
+		fprintf(out, "note: %llu optional records of kinds this build does not know were "
+			"skipped\n", (unsigned long long)m->skipped);
+	fprintf(out, "\n%-10s %8s %10s %10s %10s %10s %10s %10s %7s\n", "stage", "count", "mean us",
+		"p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "share");
+	for (i = 0; i < n; i++) {
+		const struct pm_hist *h = &v[i].h;
+
+		fprintf(out, "%-10s %8llu %10.1f", v[i].display, h->count, pm_hist_mean(h) / 1e3);
+		for (j = 0; j < 4; j++)
+			fprintf(out, " %10.1f", pm_hist_percentile(h, pcts[j]) / 1e3);
+		fprintf(out, " %10.1f", (double)h->max / 1e3);
+		if (v[i].is_stage && tot > 0)
+			fprintf(out, " %6.1f%%\n", 100.0 * (double)h->sum / tot);
+		else
+			fprintf(out, " %7s\n", "-");
+	}
+	if (nother) {
+		fprintf(out, "\n%-24s %-8s %8s %12s %12s %12s\n", "histogram", "unit", "count", "mean",
+			"p50", "max");
+		for (i = 0; i < m->nhists; i++) {
+			const struct pm_hist *h = &m->hists[i].h;
+
+			if (!strcmp(m->hists[i].unit, "ns"))
+				continue;
+			fprintf(out, "%-24s %-8s %8llu %12.1f %12.1f %12llu\n", m->hists[i].name,
+				m->hists[i].unit[0] ? m->hists[i].unit : "-", h->count,
+				pm_hist_mean(h), pm_hist_percentile(h, 50), h->max);
+		}
+	}
+	if (m->ncounters) {
+		fprintf(out, "\n");
+		for (i = 0; i < m->ncounters; i++) {
+			if (m->counters[i].available)
+				fprintf(out, "%-28s %llu%s%s\n", m->counters[i].name,
+					m->counters[i].value, m->counters[i].unit[0] ? " " : "",
+					m->counters[i].unit);
+			else
+				fprintf(out, "%-28s unavailable on the traced kernel\n",
+					m->counters[i].name);
+		}
+	}
+	report_kinds(m, out, fmt);
+	for (i = 0; i < n; i++)
+		log2_chart(out, v[i].display, &v[i].h);
+	return 0;
+}
+
+int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fmt, FILE *err)
+{
+	static struct named_hist ba[PM_MAX_NAMED], bb[PM_MAX_NAMED];
+	const struct named_hist *va, *vb;
+	const char *sa, *sb;
+	int na, nb, i, j, first = 1;
+
+	pm_stage_view(a, &va, &na, &sa, ba);
+	pm_stage_view(b, &vb, &nb, &sb, bb);
+	if (fmt == FMT_JSON) {
+		fprintf(out, "{\"base\":");
+		json_str(out, a->path);
+		fprintf(out, ",\"new\":");
+		json_str(out, b->path);
+		fprintf(out, ",\"stages\":[");
+	} else if (fmt == FMT_CSV) {
+		fprintf(out, "stage,base_count,new_count,base_p50_ns,new_p50_ns,ratio,ci_lo,ci_hi,significant\n");
+	} else {
+		fprintf(out, "%-10s %8s %8s %12s %12s %8s %18s\n", "stage", "base n", "new n",
+			"base p50 us", "new p50 us", "ratio", "95% CI");
+	}
+	for (i = 0; i < na; i++) {
+		struct pm_ratio_ci ci;
+		int sig;
+
+		for (j = 0; j < nb && strcmp(va[i].display, vb[j].display); j++)
+			;
+		if (j == nb)
+			continue;
+		if (pm_median_ratio_ci(&va[i].h, &vb[j].h, 1000, 42, &ci)) {
+			fprintf(err, "pagemove: stage %s: empty or zero median, no ratio\n",
+				va[i].display);
+			continue;
+		}
+		sig = !(ci.lo <= 1 && 1 <= ci.hi);
+		if (fmt == FMT_JSON) {
+			fprintf(out, "%s{\"name\":", first ? "" : ",");
+			json_str(out, va[i].display);
+			fprintf(out, ",\"base_count\":%llu,\"new_count\":%llu,\"base_p50_ns\":%.1f,"
+				"\"new_p50_ns\":%.1f,\"ratio\":%.4f,\"ci\":[%.4f,%.4f],\"significant\":%s}",
+				va[i].h.count, vb[j].h.count, pm_hist_percentile(&va[i].h, 50),
+				pm_hist_percentile(&vb[j].h, 50), ci.ratio, ci.lo, ci.hi,
+				sig ? "true" : "false");
+		} else if (fmt == FMT_CSV) {
+			csv_str(out, va[i].display);
+			fprintf(out, ",%llu,%llu,%.1f,%.1f,%.4f,%.4f,%.4f,%d\n", va[i].h.count,
+				vb[j].h.count, pm_hist_percentile(&va[i].h, 50),
+				pm_hist_percentile(&vb[j].h, 50), ci.ratio, ci.lo, ci.hi, sig);
+		} else {
+			fprintf(out, "%-10s %8llu %8llu %12.1f %12.1f %7.3fx   [%.3f, %.3f]  %s\n",
+				va[i].display, va[i].h.count, vb[j].h.count,
+				pm_hist_percentile(&va[i].h, 50) / 1e3,
+				pm_hist_percentile(&vb[j].h, 50) / 1e3, ci.ratio, ci.lo, ci.hi,
+				sig ? (ci.ratio > 1 ? "slower" : "faster") : "no significant difference");
+		}
+		first = 0;
+	}
+	if (fmt == FMT_JSON)
+		fprintf(out, "]}\n");
+	if (first) {
+		fprintf(err, "pagemove: %s and %s have no stage in common\n", a->path, b->path);
+		return 1;
+	}
+	return 0;
+}
+
+/* The fields of a declared-kind record as trace-event args. */
+static void json_args(FILE *f, struct pm_log_reader *r, const struct pm_kind *k,
+		      const uint64_t *v)
+{
+	unsigned int i;
+
+	fprintf(f, ",\"args\":{");
+	for (i = 0; i < k->decl.nfields; i++) {
+		const char *l = (k->fields[i].flags & PM_FIELD_ENUM) ?
+				pm_log_label_name(r, k->decl.id, i, v[i]) : NULL;
+
+		if (i)
+			fputc(',', f);
+		json_str(f, k->fields[i].name);
+		fputc(':', f);
+		if (l)
+			json_str(f, l);
+		else
+			fprintf(f, "%llu", (unsigned long long)v[i]);
+	}
+	fprintf(f, "}}");
+}
+
+int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt, FILE *err,
+		uint64_t *written)
+{
+	const struct pm_log_header *hdr = pm_log_header(r);
+	struct pm_rec rec;
+	uint64_t n = 0;
+	int rc;
+
+	if (fmt == FMT_CSV) {
+		fprintf(f, "start_ns,dur_ns,cpu,tgid,pid,op,stage,pages\n");
+	} else {
+		fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"tool\":");
+		json_str(f, hdr->tool);
+		fprintf(f, ",\"kernel\":");
+		json_str(f, hdr->kernel);
+		fprintf(f, "},\"traceEvents\":[");
+	}
+	while ((rc = pm_log_next(r, &rec)) > 0) {
+		struct pm_slice sl;
+		const struct pm_kind *k;
+		const uint64_t *v;
+		unsigned int i;
+
+		if (rec.hdr.type == PM_REC_SLICES) {
+			for (i = 0; i < pm_slices_count(&rec); i++, n++) {
+				pm_slices_get(&rec, i, &sl);
+				if (sl.dur_ns > sl.end_ns) {
+					fprintf(err, "pagemove: %s: slice %u starts before time 0 at "
+						"offset %llu\n", path, i,
+						(unsigned long long)pm_log_offset(r));
+					rc = -2;
+					goto out;
+				}
+				if (fmt == FMT_CSV) {
+					fprintf(f, "%llu,%llu,%u,%u,%u,%llu,",
+						(unsigned long long)(sl.end_ns - sl.dur_ns),
+						(unsigned long long)sl.dur_ns, sl.cpu, sl.tgid, sl.pid,
+						(unsigned long long)sl.op_id);
+					csv_str(f, pm_log_stage_name(r, sl.stage));
+					fprintf(f, ",%u\n", sl.pages);
+					continue;
+				}
+				fprintf(f, "%s\n{\"name\":", n ? "," : "");
+				json_str(f, pm_log_stage_name(r, sl.stage));
+				fprintf(f, ",\"cat\":");
+				json_str(f, hdr->tool);
+				fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%u,\"tid\":%u,"
+					"\"args\":{\"op\":%llu,\"pages\":%u,\"cpu\":%u}}",
+					(double)(sl.end_ns - sl.dur_ns) / 1e3, (double)sl.dur_ns / 1e3,
+					sl.tgid, sl.pid, (unsigned long long)sl.op_id, sl.pages, sl.cpu);
+			}
+			continue;
+		}
+		k = pm_log_kind(r, rec.hdr.type);
+		if (!k)
+			continue;
+		v = rec.payload;
+		if (k->decl.class == PM_DECL_SPAN && v[0] > rec.hdr.ts_ns) {
+			fprintf(err, "pagemove: %s: span starts before time 0 at offset %llu\n", path,
+				(unsigned long long)pm_log_offset(r));
+			rc = -2;
+			goto out;
+		}
+		if (fmt == FMT_CSV) {
+			if (k->decl.class != PM_DECL_SPAN)
+				continue;
+			fprintf(f, "%llu,%llu,%u,,,,", (unsigned long long)(rec.hdr.ts_ns - v[0]),
+				(unsigned long long)v[0], rec.hdr.cpu);
+			csv_str(f, k->decl.name);
+			fprintf(f, ",\n");
+			n++;
+			continue;
+		}
+		fprintf(f, "%s\n{\"name\":", n++ ? "," : "");
+		json_str(f, k->decl.name);
+		fprintf(f, ",\"cat\":");
+		json_str(f, hdr->tool);
+		if (k->decl.class == PM_DECL_SPAN)
+			fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f",
+				(double)(rec.hdr.ts_ns - v[0]) / 1e3, (double)v[0] / 1e3);
+		else
+			fprintf(f, ",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f", (double)rec.hdr.ts_ns / 1e3);
+		fprintf(f, ",\"pid\":0,\"tid\":%u", rec.hdr.cpu);
+		json_args(f, r, k, v);
+	}
+out:
+	if (fmt != FMT_CSV)
+		fprintf(f, "\n]}\n");
+	*written = n;
+	if (rc == -1)
+		fprintf(err, "pagemove: %s\n", pm_log_error(r));
+	else if (!rc && pm_log_lost(r))
+		fprintf(err, "pagemove: WARNING: %llu events were lost while recording: the "
+			"timeline misses them\n", (unsigned long long)pm_log_lost(r));
+	if (!rc && pm_log_skipped(r))
+		fprintf(err, "pagemove: note: %llu optional records of kinds this build does not "
+			"know were skipped\n", (unsigned long long)pm_log_skipped(r));
+	return rc < 0 ? 1 : 0;
+}
+
+/* --- plot ------------------------------------------------------------------- */
+
+/*
+ * The points of a stage's latency CDF: for each non-empty slot, its upper
+ * bound and the fraction of values at or below it.  Returns the number of
+ * points; call with i = 0, 1, ... until it returns 0.  The histogram is
+ * one the reader checked (count = sum of slots, max in the top slot).
+ */
+static int cdf_point(const struct pm_hist *h, unsigned int *slot, uint64_t *cum,
+		     uint64_t *le_ns, double *frac)
+{
+	while (*slot < PM_HIST_SLOTS && !h->slots[*slot])
+		(*slot)++;
+	if (*slot >= PM_HIST_SLOTS)
+		return 0;
+	*cum += h->slots[*slot];
+	/* the top slot's bound is the largest value seen, not 2^64 - 1 */
+	*le_ns = *cum == h->count ? h->max : pm_hist_slot_high(*slot);
+	*frac = (double)*cum / (double)h->count;
+	(*slot)++;
+	return 1;
+}
+
+int pm_plot_count(const struct model *m)
+{
+	static struct named_hist buf[PM_MAX_NAMED];
+	const struct named_hist *v;
+	const char *source;
+	int n, i, k = 0;
+
+	pm_stage_view(m, &v, &n, &source, buf);
+	for (i = 0; i < n; i++)
+		k += v[i].h.count > 0;
+	return k;
+}
+
+int pm_plot_data(const struct model *m, FILE *f, enum fmt fmt)
+{
+	static struct named_hist buf[PM_MAX_NAMED];
+	const struct named_hist *v;
+	const char *source;
+	unsigned int slot;
+	uint64_t cum, le;
+	double frac;
+	int n, i, k;
+
+	pm_stage_view(m, &v, &n, &source, buf);
+	if (fmt == FMT_CSV) {
+		fprintf(f, "stage,le_ns,fraction\n");
+	} else {
+		fprintf(f, "{\"file\":");
+		json_str(f, m->path);
+		fprintf(f, ",\"stages\":[");
+	}
+	for (i = 0; i < n; i++) {
+		if (fmt == FMT_JSON) {
+			fprintf(f, "%s{\"name\":", i ? "," : "");
+			json_str(f, v[i].display);
+			fprintf(f, ",\"count\":%llu,\"cdf\":[", v[i].h.count);
+		}
+		for (slot = 0, cum = 0, k = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac); k++) {
+			if (fmt == FMT_CSV) {
+				csv_str(f, v[i].display);
+				fprintf(f, ",%llu,%.6f\n", (unsigned long long)le, frac);
+			} else {
+				fprintf(f, "%s[%llu,%.6f]", k ? "," : "", (unsigned long long)le, frac);
+			}
+		}
+		if (fmt == FMT_JSON)
+			fprintf(f, "]}");
+	}
+	if (fmt == FMT_JSON)
+		fprintf(f, "]}\n");
+	return 0;
+}
+
+/*
+ * A log string for gnuplot's data file: in double quotes.  A string the
+ * reader let through is printable ASCII, so only '"' could end it, and
+ * '\' escape what follows (gnuplot reads backslash escapes in quoted
+ * data): those two become ' and /, anything else unprintable '_'.
+ */
+static void data_label(FILE *f, const char *s)
+{
+	for (fputc('"', f); *s; s++)
+		fputc(*s == '"' ? '\'' : *s == '\\' ? '/' : (*s >= 0x20 && *s <= 0x7e ? *s : '_'), f);
+	fputc('"', f);
+}
+
+int pm_plot_datafile(const struct model *m, FILE *f)
+{
+	static struct named_hist buf[PM_MAX_NAMED];
+	const struct named_hist *v;
+	const char *source;
+	unsigned int slot;
+	uint64_t cum, le;
+	double frac;
+	int n, i, j, k = 0;
+
+	pm_stage_view(m, &v, &n, &source, buf);
+	/*
+	 * Per plotted stage k: index 2k its CDF, 2k + 1 its log2 buckets (us,
+	 * share); each block starts with the stage's name (columnheader).
+	 */
+	for (i = 0; i < n; i++) {
+		unsigned long long buckets[65] = { 0 };
+		int lo, hi;
+
+		if (!v[i].h.count)
+			continue;
+		fprintf(f, "# stage %d: CDF\n", k);
+		data_label(f, v[i].display);
+		fputc(' ', f);
+		data_label(f, v[i].display);
+		fputc('\n', f);
+		/* the reader refused count > 0 with every slot empty; bounded anyway */
+		for (slot = 0; slot + 1 < PM_HIST_SLOTS && !v[i].h.slots[slot]; slot++)
+			;
+		fprintf(f, "%g 0\n", (double)pm_hist_slot_low(slot) / 1e3);
+		for (slot = 0, cum = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac);)
+			fprintf(f, "%g %g\n", (double)le / 1e3, frac);
+		fprintf(f, "\n\n# stage %d: log2 buckets\n", k);
+		data_label(f, v[i].display);
+		fputc(' ', f);
+		data_label(f, v[i].display);
+		fputc('\n', f);
+		for (slot = 0; slot < PM_HIST_SLOTS; slot++) {
+			unsigned long long us = pm_hist_slot_low(slot) / 1000;
+
+			buckets[us ? pm_log2(us) + 1 : 0] += v[i].h.slots[slot];
+		}
+		for (lo = 0; lo < 64 && !buckets[lo]; lo++)
+			;
+		for (hi = 64; hi > lo && !buckets[hi]; hi--)
+			;
+		/* every bucket in the range, empty ones too, and one either side */
+		for (j = lo ? lo - 1 : 0; j <= hi + 1 && j < 65; j++)
+			fprintf(f, "%g %g\n", j ? (double)(1ULL << (j - 1)) * 1.5 : 0.5,
+				(double)buckets[j] / (double)v[i].h.count);
+		fprintf(f, "\n\n");
+		k++;
+	}
+	return 0;
+}
+
+/* The characters a title may keep; any other becomes '_'. */
+static bool title_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr(" ._,:=+-/()", c));
+}
+
+static void title_str(FILE *g, const char *s)
+{
+	for (; *s; s++)
+		fputc(title_char(*s) ? *s : '_', g);
+}
+
+static const char *const fixed_lines[] = {
+	"set terminal svg size 900,900 dynamic",
+	"set termoption noenhanced",
+	"set logscale x",
+	"set grid",
+	"set key outside right noenhanced",
+	"set xlabel 'latency (us)'",
+	"set ylabel 'share of events'",
+	"set title 'histogram (log2 buckets)'",
+	"set ylabel 'fraction at or below'",
+	"set yrange [0:1]",
+	"set title 'CDF'",
+	"unset multiplot",
+	NULL,
+};
+
+int pm_plot_script(const struct model *m, FILE *g, const char *datafile)
+{
+	static struct named_hist buf[PM_MAX_NAMED];
+	const struct named_hist *v;
+	const char *source;
+	int n, i, j, k;
+
+	pm_stage_view(m, &v, &n, &source, buf);
+	fprintf(g, "%s\n%s\n", fixed_lines[0], fixed_lines[1]);
+	fprintf(g, "set multiplot layout 2,1 title '");
+	title_str(g, m->hdr.tool);
+	fprintf(g, " on ");
+	title_str(g, m->hdr.kernel);
+	fprintf(g, " (");
+	title_str(g, source);
+	fprintf(g, ")'\n");
+	for (i = 2; i <= 7; i++)
+		fprintf(g, "%s\n", fixed_lines[i]);
+	for (k = 0; k < 2; k++) {
+		if (k)
+			fprintf(g, "%s\n%s\n%s\n", fixed_lines[8], fixed_lines[9], fixed_lines[10]);
+		fprintf(g, "plot ");
+		for (i = 0, j = 0; i < n; i++) {
+			if (!v[i].h.count)
+				continue;
+			fprintf(g, "%s'%s' index %d using 1:2 with %s lw 2 title columnheader(1)",
+				j ? ", " : "", datafile, 2 * j + !k, k ? "steps" : "histeps");
+			j++;
+		}
+		fprintf(g, "\n");
+	}
+	fprintf(g, "%s\n", fixed_lines[11]);
+	return 0;
+}
+
+/* Does @s start with @p?  Then step over it. */
+static bool eat(const char **s, const char *p)
+{
+	size_t n = strlen(p);
+
+	if (strncmp(*s, p, n))
+		return false;
+	*s += n;
+	return true;
+}
+
+static bool eat_uint(const char **s)
+{
+	const char *p = *s;
+
+	while (**s >= '0' && **s <= '9')
+		(*s)++;
+	return *s > p && *s - p < 6;
+}
+
+/* One plot element: 'DATA' index N using 1:2 with steps|histeps lw 2 title columnheader(1) */
+static bool plot_item(const char **s, const char *datafile)
+{
+	return eat(s, "'") && eat(s, datafile) && eat(s, "' index ") && eat_uint(s) &&
+	       eat(s, " using 1:2 with ") && (eat(s, "histeps") || eat(s, "steps")) &&
+	       eat(s, " lw 2 title columnheader(1)");
+}
+
+static bool script_line_ok(const char *line, const char *datafile)
+{
+	const char *s = line;
+	int i;
+
+	for (i = 0; fixed_lines[i]; i++)
+		if (!strcmp(line, fixed_lines[i]))
+			return true;
+	if (eat(&s, "set multiplot layout 2,1 title '")) {
+		while (*s && title_char(*s))
+			s++;
+		return !strcmp(s, "'");
+	}
+	if (eat(&s, "plot ")) {
+		do {
+			if (!plot_item(&s, datafile))
+				return false;
+		} while (eat(&s, ", "));
+		return !*s;
+	}
+	return false;
+}
+
+const char *pm_plot_script_check(const char *script, const char *datafile)
+{
+	static char bad[128];
+	static const char *const never[] = { "!", "system", "shell", "load", "call", "`", "pipe",
+					     "<", "|", "eval", "cd", "print", "save", "exit",
+					     "\\", "$", NULL };
+	const char *p = script, *nl;
+	char line[4096];
+	const char *d;
+	size_t n;
+	int i, q;
+
+	/* the data file name itself: from mkstemp, a closed alphabet too */
+	for (d = datafile; *d; d++)
+		if (!title_char(*d) || *d == ' ' || *d == ',' || *d == ':' || *d == '(' || *d == ')')
+			return "data file name outside [A-Za-z0-9._+=/-]";
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			return "last line not terminated";
+		n = (size_t)(nl - p);
+		if (n >= sizeof(line))
+			return "line too long";
+		memcpy(line, p, n);
+		line[n] = 0;
+		if (!script_line_ok(line, datafile)) {
+			snprintf(bad, sizeof(bad), "not a whitelisted line: %.80s", line);
+			return bad;
+		}
+		/*
+		 * Belt and braces: whatever the whitelist says, nothing outside
+		 * a quoted string that makes gnuplot run or read something.
+		 */
+		for (i = 0, q = 0; line[i]; i++) {
+			if (line[i] == '\'')
+				q = !q;
+			else if (q)
+				line[i] = ' ';
+		}
+		for (i = 0; never[i]; i++) {
+			if (strstr(line, never[i])) {
+				snprintf(bad, sizeof(bad), "forbidden '%s' outside strings", never[i]);
+				return bad;
+			}
+		}
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+const char *pm_plot_data_check(const char *data)
+{
+	const char *p = data, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			return "last line not terminated";
+		if (*p == '#') {
+			for (; p < nl; p++)
+				if (!title_char(*p) && *p != '#')
+					return "comment with characters outside the closed alphabet";
+		} else if (*p == '"') {
+			int quotes = 0;
+
+			for (; p < nl; p++) {
+				if (*p < 0x20 || *p > 0x7e || *p == '\\')
+					return "label with a backslash or a non-printable byte";
+				quotes += *p == '"';
+			}
+			if (quotes != 4)
+				return "label line that is not two quoted labels";
+		} else {
+			for (; p < nl; p++)
+				if (!strchr("0123456789.e+- ", *p))
+					return "data line that is not numbers";
+		}
+		p = nl + 1;
+	}
+	return NULL;
+}
