@@ -15,6 +15,7 @@
 # that is off.  Closing line "N passed, N failed, N skipped".
 #
 # usage: ci/config-matrix.sh [NAME...]   (default: $PAGEMOVE_MATRIX or all four)
+#        PAGEMOVE_MATRIX_PLANT=patches/testing/FILE.patch ci/config-matrix.sh ...
 STEP=config-matrix
 . "$(dirname "$0")/lib.sh"
 . "$TOP/ci/variant.sh"
@@ -32,6 +33,16 @@ skip() { skipped=$((skipped + 1)); echo "SKIP: $1: $2"; }
 t0=$(date +%s)
 
 bash "$TOP/ci/series.sh" >/dev/null || { fail "matrix: series applied" "ci/series.sh failed"; exit 1; }
+# PAGEMOVE_MATRIX_PLANT=FILE.patch: a planted bug (patches/testing/) on top
+# of the series for this run, removed at exit.
+plant=
+if [ -n "${PAGEMOVE_MATRIX_PLANT:-}" ]; then
+	plant=$(realpath "$PAGEMOVE_MATRIX_PLANT")
+	git -C "$PATCHED_SRC" apply "$plant" ||
+		{ fail "matrix: planted $(basename "$plant") applies" "git apply failed"; exit 1; }
+	trap 'git -C "$PATCHED_SRC" apply -R "$plant"' EXIT
+	echo "planted $(basename "$plant") on top of the series"
+fi
 mapfile -t cfiles < <(series_files | grep '\.c$')
 [ ${#cfiles[@]} -gt 0 ] || { fail "matrix: the series touches C files" "none found"; exit 1; }
 ccache_env
@@ -64,13 +75,15 @@ warnings() {
 }
 
 # w1 stock|patched NAME FILE.o: compile with W=1 into obj-NAME; the log is
-# obj-NAME/w1/FILE.log.  Exit status of the build.
+# obj-NAME/w1/FILE.log.  Exit status of the build.  -Wno-error: with
+# CONFIG_WERROR a W=1 warning would stop the build, in the base too, and
+# the comparison with the base's warnings could not be made.
 w1() {
 	local src log
 	src=$(kernel_src "$1")
 	log=$src/obj-$2/w1/${3%.o}.log
 	mkdir -p "$(dirname "$log")"
-	vk "$1" "$2" -s W=1 "$3" >"$log" 2>&1
+	vk "$1" "$2" -s W=1 KCFLAGS=-Wno-error "$3" >"$log" 2>&1
 }
 
 # compile_check NAME FILE.o: one PASS/FAIL/SKIP line for the object.

@@ -89,21 +89,22 @@ obj_state() {
 	echo "$st"
 }
 
-# config_holds CONFIGFILE FRAGMENT: every CONFIG_X=v and "# CONFIG_X is not
-# set" line of FRAGMENT holds in CONFIGFILE; names each one that does not.
+# config_holds CONFIGFILE FRAGMENT [NAME]: every CONFIG_X=v and "# CONFIG_X
+# is not set" line of FRAGMENT holds in CONFIGFILE; names each one that
+# does not (and, for an option kept on, what selects it).
 config_holds() {
-	local cfg=$1 frag=$2 line opt got bad=0
+	local cfg=$1 frag=$2 label=${3:-$(basename "$2")} line opt got bad=0
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=*)
 			grep -qxF "$line" "$cfg" && continue
 			got=$(grep -E "^(# )?${line%%=*}[= ]" "$cfg" || echo "absent")
-			echo "$(basename "$frag"): asked for '$line', got '$got'"
+			echo "$label: asked for '$line', got '$got'"
 			bad=1 ;;
 		"# CONFIG_"*" is not set")
 			opt=${line#\# }; opt=${opt%% *}
 			if got=$(grep "^$opt=" "$cfg"); then
-				echo "$(basename "$frag"): asked for '$line', got '$got'$(selected_by "$cfg" "${opt#CONFIG_}")"
+				echo "$label: asked for '$line', got '$got'$(selected_by "$cfg" "${opt#CONFIG_}")"
 				bad=1
 			fi ;;
 		esac
@@ -161,7 +162,7 @@ variant_config() {
 		KOBJ=$dir KARCH=$arch kmake patched -s olddefconfig >>"$obj/.merge.log" 2>&1 ||
 			{ tail -n 20 "$obj/.merge.log"; echo "olddefconfig failed"; return 1; }
 	fi
-	config_holds "$obj/.config" "$eff" || return 1
+	config_holds "$obj/.config" "$eff" "variants/$name.config" || return 1
 	echo "$want" >"$obj/.pagemove-config"
 	c=$(grep -cE '^(CONFIG_|# CONFIG_.* is not set$)' "$eff")
 	echo "obj-$name/.config${arch:+ (ARCH=$arch)}: all $c options of $(basename "$frag")$(grep -q '^# generated' "$eff" && echo " and its generated =m lines") hold"
