@@ -13,7 +13,9 @@
 #
 # PAGEMOVE_DEBUG_PLANT=FILE.patch applies a test-only kernel patch
 # (patches/testing/) on top of the series for this run and removes it
-# afterwards: the way to see a splat caught.
+# afterwards: the way to see a splat caught.  PAGEMOVE_DEBUG_KOBJ=DIR boots
+# the kernel in DIR instead of building one (to test this script; counted
+# as a FAIL of the build step).
 STEP=check-debug
 . "$(dirname "$0")/lib.sh"
 . "$TOP/ci/variant.sh"
@@ -28,10 +30,8 @@ finish() {
 	[ "$failed" = 0 ]
 	exit
 }
-klog=
 cleanup() {
-	[ -n "$plant" ] && git -C "$PATCHED_SRC" apply -R "$plant"
-	[ -n "$klog" ] && rm -f "$klog"
+	[ -z "$plant" ] || git -C "$PATCHED_SRC" apply -R "$plant"
 }
 trap cleanup EXIT
 t0=$(date +%s)
@@ -52,27 +52,39 @@ if [ -n "${PAGEMOVE_DEBUG_PLANT:-}" ]; then
 	echo "planted $(basename "$plant") on top of the series"
 fi
 
-if out_cfg=$(variant_config debug); then
-	pass "debug: $out_cfg"
+secs=0
+if [ -n "${PAGEMOVE_DEBUG_KOBJ:-}" ]; then
+	# Testing this script: boot a kernel built elsewhere.  Its .config is
+	# still checked against debug.config, and a miss is a FAIL.
+	obj=$PAGEMOVE_DEBUG_KOBJ
+	if out_cfg=$(config_holds "$obj/.config" "$(variant_fragment debug)" variants/debug.config); then
+		pass "debug: $obj/.config has every option of variants/debug.config"
+	else
+		fail "debug: $obj/.config has every option of variants/debug.config" "$(echo; echo "$out_cfg" | sed 's/^/    /')"
+	fi
+	fail "debug: the debug kernel builds" "not built: PAGEMOVE_DEBUG_KOBJ=$obj"
 else
-	fail "debug: .config has what kconfig/variants/debug.config asks for" "$out_cfg"
-	finish
-fi
-
-# The build: its wall time and ccache's hits say whether it was cold.
-ccache_env
-ccache -z >/dev/null
-s=$(date +%s)
-KOBJ=obj-debug KLOCALVERSION=-debug kmake patched -j"${JOBS:-$(nproc)}" bzImage >"$obj/build.log" 2>&1
-rc=$?
-secs=$(( $(date +%s) - s ))
-stats=$(ccache -s 2>/dev/null | grep -E '^ *(Hits|Misses):' | tr -s ' ' | paste -sd' ' -)
-if [ $rc != 0 ]; then
-	fail "debug: the debug kernel builds" "exit $rc after ${secs}s: $(grep -E -m 5 'error|Error [0-9]' "$obj/build.log" | tr '\n' ' ')"
-	finish
+	if out_cfg=$(variant_config debug); then
+		pass "debug: $out_cfg"
+	else
+		fail "debug: .config has what kconfig/variants/debug.config asks for" "$out_cfg"
+		finish
+	fi
+	# The build: its wall time and ccache's hits say whether it was cold.
+	ccache_env
+	ccache -z >/dev/null
+	s=$(date +%s)
+	KOBJ=obj-debug KLOCALVERSION=-debug kmake patched -j"${JOBS:-$(nproc)}" bzImage >"$obj/build.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - s ))
+	stats=$(ccache -s 2>/dev/null | grep -E '^ *(Hits|Misses):' | tr -s ' ' | paste -sd' ' -)
+	if [ $rc != 0 ]; then
+		fail "debug: the debug kernel builds" "exit $rc after ${secs}s: $(grep -E -m 5 'error|Error [0-9]' "$obj/build.log" | tr '\n' ' ')"
+		finish
+	fi
+	pass "debug: $(cat "$obj/include/config/kernel.release") builds (${secs}s; ccache:${stats:- n/a})"
 fi
 release=$(cat "$obj/include/config/kernel.release")
-pass "debug: $release builds (${secs}s; ccache:${stats:- n/a})"
 
 missing=
 for f in build/bin/tpcheck build/bin/hmmbench build/bin/migratevma build/selftests/mm/hmm-tests; do
@@ -114,40 +126,13 @@ else
 	fail "debug: the workloads ran to the end" "guest exit $vrc after ${vsecs}s"
 fi
 
-# The scan.  Kernel log lines only: the follow file from boot, the final
-# dump, and the console's "[   12.345678] ..." lines (a guest that panics
-# leaves only those).  Timestamps dropped, so a splat seen twice is one.
-SPLAT='BUG:|WARNING:|KASAN|UBSAN|Oops|kernel BUG|general protection fault|Kernel panic'
-SPLAT+='|possible circular locking|possible recursive locking|inconsistent lock state'
-SPLAT+='|possible irq lock inversion|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|lock held when returning'
-SPLAT+='|list_add corruption|list_del corruption|page dumped because|[Bb]ad page state|refcount_t: '
-SPLAT+='|sleeping function called from invalid context|INFO: task .* blocked|Call Trace:'
-logs=()
-for f in "$out/dmesg-follow.txt" "$out/dmesg.txt"; do [ -s "$f" ] && logs+=("$f"); done
-if [ ${#logs[@]} = 0 ]; then
-	fail "debug: the guest's kernel log reached the host" "no $out/dmesg*.txt"
-fi
-klog=$(mktemp)
-{
-	cat "${logs[@]}" /dev/null
-	grep -E '^\[ *[0-9]+\.[0-9]+\] ' "$vmlog"
-} | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' >"$klog"
-lines=$(wc -l <"$klog")
-# One splat = a matching line and what follows it; "Call Trace:" alone
-# (a dump_stack()) counts only when no other line of the splat matched.
-mapfile -t heads < <(grep -nE "$SPLAT" "$klog" | awk -F: '
-	{ n = $1; sub(/^[0-9]+:/, ""); if (n - last > 40 || last == 0) print n; last = n }')
-nsplat=0
-declare -A seen
-for n in "${heads[@]}"; do
-	first=$(sed -n "${n}p" "$klog")
-	[ -n "${seen[$first]:-}" ] && continue
-	seen[$first]=1
-	nsplat=$((nsplat + 1))
-	fail "debug: splat in the kernel log: $first" "$(echo; sed -n "${n},$((n + 11))p" "$klog" | sed 's/^/    /')"
-done
-if [ "$nsplat" = 0 ] && [ "$lines" -gt 0 ]; then
-	pass "debug: 0 splats in $lines lines of kernel log and console"
-fi
+# The scan (ci/splat-scan.sh): the log followed from boot, the final dump
+# and the console's kernel lines (a guest that panics leaves only those).
+scan=$(bash "$TOP/ci/splat-scan.sh" "debug kernel log" \
+	"$out/dmesg-follow.txt" "$out/dmesg.txt" "$vmlog")
+echo "$scan"
+nsplat=$(grep -c '^FAIL: ' <<<"$scan")
+passed=$((passed + $(grep -c '^PASS: ' <<<"$scan"))) failed=$((failed + nsplat))
+[ -s "$out/dmesg.txt" ] || fail "debug: the guest dumped its kernel log" "no $out/dmesg.txt"
 echo "debug kernel: build ${secs}s, VM run ${vsecs}s, $nsplat splats"
 finish
