@@ -144,6 +144,22 @@ expect "splat-scan: ... and nothing ran" 0 "^safe$" -- \
 	bash -c "[ ! -e /tmp/pagemove-splat-pwned ] && echo safe"
 expect "splat-scan: no kernel log at all is a failure" 1 "no kernel log line" -- \
 	bash "$TOP/ci/splat-scan.sh" t "$tmp/console.log" "$tmp/missing.log"
+# What a real run printed: a refused offline's page dump, 16 lines before a
+# WARN_ON: the dump is no splat, the WARN is one, shown from "cut here".
+cat >"$tmp/offline-warn.log" <<'LOG'
+[  201.434835] page dumped because: unmovable page
+[  201.474902] Policy zone: DMA32
+[  217.967693] ------------[ cut here ]------------
+[  217.967693] pagemove: planted warning, 1618 pages freed
+[  217.967693] WARNING: mm/zsmalloc.c:2161 at zs_compact+0xadb/0xaf0, CPU#0: bash/199
+[  217.967693] Call Trace:
+LOG
+expect "splat-scan: a refused offline's page dump is counted apart, the WARN after it fails" 1 \
+	"not counted as splats: 1 lines 'page dumped because: unmovable page'.*FAIL: t: splat: WARNING: mm/zsmalloc.c.*cut here.*planted warning.*t: 1 splats" -- \
+	bash -c "bash '$TOP/ci/splat-scan.sh' t '$tmp/offline-warn.log' | tr '\\n' ' '; exit \${PIPESTATUS[0]}"
+printf '[    3.0] page dumped because: VM_BUG_ON_PAGE(PageTail(page))\n' >"$tmp/vmbug.log"
+expect "splat-scan: any other page dump is a splat" 1 "FAIL: t: splat: page dumped because: VM_BUG_ON" -- \
+	bash "$TOP/ci/splat-scan.sh" t "$tmp/vmbug.log"
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
