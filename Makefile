@@ -35,6 +35,7 @@ $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
 .PHONY: help deps tree series kernel kernels vm bpf tools analysis analysis-test selftests unit fuzz check demo \
+	config-matrix check-debug \
 	bench export-series clean distclean
 
 help:
@@ -43,6 +44,7 @@ help:
 	@echo 'Main commands (each installs/fetches what it needs; run as root):'
 	@echo '  make demo            build the patched kernel, boot it, run the smoke workloads'
 	@echo '  make check           everything CI runs; ends with "N passed, N failed"'
+	@echo '  make check-debug     the patched kernel with lockdep, KASAN, DEBUG_VM runs every workload; 0 splats'
 	@echo
 	@echo 'Steps:'
 	@echo '  make deps            install Debian packages and virtme-ng'
@@ -56,6 +58,7 @@ help:
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
 	@echo '  make fuzz            libFuzzer on the log reader and every pagemove subcommand (FUZZ_SECONDS=30)'
+	@echo '  make config-matrix   the series in tracing-off, modules (modpost), no-balloon-migration, i386 configs'
 	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
 	@echo
@@ -179,6 +182,17 @@ check:
 
 demo:
 	@bash ci/demo.sh
+
+# The series in the configurations its maintainers build (kconfig/variants/),
+# touched objects only.  Part of make check.
+config-matrix: series
+	@bash ci/config-matrix.sh
+
+# The debug kernel (kconfig/variants/debug.config) under every workload; not
+# part of make check (see README for its time).
+check-debug: series selftests
+	@$(MAKE) --no-print-directory bpf tools
+	@bash ci/check-debug.sh
 
 # Benchmarks (not tests): ROUNDS=5 by default.
 bench: selftests analysis $(BUILD)/bench/mklog

@@ -100,6 +100,8 @@ step cover "cover letter: [PATCH vN 0/M], changes since v(N-1), base, get_mainta
 step kstock "make kernel KERNEL=stock" tree -- bash "$TOP/ci/kernel.sh" stock
 step kpatched "every prefix of the series builds, no new W=1 warning; patched kernel built" \
 	series kstock -- bash "$TOP/ci/series-builds.sh"
+suite matrix "config matrix: tracing off, modules (modpost), no balloon migration, i386" \
+	"$logdir/config-matrix.log" series -- bash "$TOP/ci/config-matrix.sh"
 step tools "make bpf tools analysis: BPF objects, loaders and the CLI build" kstock -- \
 	make -C "$TOP" --no-print-directory bpf tools analysis
 step selftests "make selftests: the tree's hmm-tests build" tree -- bash "$TOP/ci/selftests.sh"

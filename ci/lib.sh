@@ -56,13 +56,16 @@ kernel_src() {
 
 # kmake stock|patched ARGS...: make in that tree's O=obj with the flags every
 # build of it uses (ccache; uname -r tells the two kernels apart:
-# 7.3.0-rc7 and 7.3.0-rc7-pagemove).
+# 7.3.0-rc7 and 7.3.0-rc7-pagemove).  KOBJ=obj-NAME and KARCH=ARCH select
+# another build directory of the same tree (ci/variant.sh); it stays inside
+# the tree so that Kbuild's paths are relative and ccache serves them all.
 kmake() {
 	local which=$1 lv=
 	shift
 	[ "$which" = patched ] && lv=-pagemove
-	make -C "$(kernel_src "$which")" O=obj CC="ccache gcc" HOSTCC="ccache gcc" \
-		LOCALVERSION="$lv" KBUILD_BUILD_USER=pagemove KBUILD_BUILD_HOST=pagemove "$@"
+	make -C "$(kernel_src "$which")" O="${KOBJ:-obj}" ${KARCH:+ARCH="$KARCH"} \
+		CC="ccache gcc" HOSTCC="ccache gcc" LOCALVERSION="$lv${KLOCALVERSION:-}" \
+		KBUILD_BUILD_USER=pagemove KBUILD_BUILD_HOST=pagemove "$@"
 }
 
 STEP=${STEP:-pagemove}

@@ -24,7 +24,11 @@ if [ ! -d "$PATCHED_SRC" ]; then
 fi
 g() { git -C "$PATCHED_SRC" "$@"; }
 
-if [ "$(g config --get pagemove.series || true)" = "$want" ] &&
+# The stamp is per branch: worktrees share the repository's config, so a
+# second worktree must not take the first one's stamp for its own.
+stamp=pagemove.$SERIES_BRANCH.series
+if [ "$(g config --get "$stamp" || true)" = "$want" ] &&
+   [ "$(g symbolic-ref -q --short HEAD || true)" = "$SERIES_BRANCH" ] &&
    [ -z "$(g status --porcelain --untracked-files=no)" ]; then
 	log "series (${#patches[@]} patches) already applied in $PATCHED_SRC"
 	exit 0
@@ -34,7 +38,7 @@ fi
 export GIT_COMMITTER_NAME=$BASE_IDENT_NAME GIT_COMMITTER_EMAIL=$BASE_IDENT_EMAIL \
 	GIT_COMMITTER_DATE=$BASE_DATE
 g am --abort >/dev/null 2>&1 || true
-g config --unset pagemove.series || true
+g config --unset "$stamp" || true
 g checkout -q -f -B "$SERIES_BRANCH" pagemove-base
 if [ ${#patches[@]} = 0 ]; then
 	log "patches/ has no patches: branch $SERIES_BRANCH is the base alone"
@@ -47,5 +51,5 @@ else
 		die "patch does not apply to the base: ${failed:-see git am output above}"
 	fi
 fi
-g config pagemove.series "$want"
+g config "$stamp" "$want"
 log "$SERIES_BRANCH at $(g rev-parse --short HEAD): $(g log --oneline pagemove-base..HEAD | wc -l) patches"

@@ -44,7 +44,9 @@ shift $((OPTIND - 1))
 STEP="vm $kernel"
 
 src=$(kernel_src "$kernel")
-image=$src/obj/arch/x86/boot/bzImage
+# PAGEMOVE_OBJ: another build directory of that tree (ci/check-debug.sh).
+kobj=${PAGEMOVE_OBJ:-$src/obj}
+image=$kobj/arch/x86/boot/bzImage
 [ -f "$image" ] || die "no kernel at $image: run 'make kernel KERNEL=$kernel' first"
 command -v vng >/dev/null || die "virtme-ng missing: run 'make deps'"
 
@@ -63,7 +65,7 @@ opts=()
 runlog=$(mktemp "$BUILD/vm/run.XXXXXX")
 trap 'rm -f "$cmdfile" "$runlog"' EXIT
 for attempt in 1 2; do
-	log "booting $(cat "$src/obj/include/config/kernel.release") ($mem, $cpus vCPUs, timeout ${timeout}s)"
+	log "booting $(cat "$kobj/include/config/kernel.release") ($mem, $cpus vCPUs, timeout ${timeout}s)"
 	set +e
 	# vng needs a standard input that exists (it crashes on a closed one).
 	timeout -k 15 "$timeout" vng --run "$image" --disable-kvm --memory "$mem" --cpus "$cpus" \

@@ -141,5 +141,54 @@ tap "$tmp/none.tap" "not ok hmm.a" "ok hmm.c # SKIP no device"
 expect "hmm-compare: no stock pass at all is an error" 1 "no test passed on stock" -- \
 	bash "$TOP/tests/hmm-compare.sh" "$tmp/none.tap" "$tmp/same.tap"
 
+# --- splat-scan: the debug kernel's log scanner (ci/check-debug.sh)
+cat >"$tmp/clean.log" <<'LOG'
+[    0.000000] Linux version 7.3.0-rc7-pagemove-debug
+[    0.120000] kasan: KernelAddressSanitizer initialized (generic)
+[    1.000000] zram0: detected capacity change from 0 to 262144
+LOG
+cat >"$tmp/kasan.log" <<'LOG'
+[   41.000001] ==================================================================
+[   41.000002] BUG: KASAN: slab-use-after-free in __zs_compact+0x5e1/0x6b0
+[   41.000003] Read of size 4 at addr ffff888006a1b2c0 by task bash/201
+[   41.000004] Call Trace:
+[   41.000005]  <TASK>
+LOG
+cat "$tmp/kasan.log" >"$tmp/kasan2.log"
+cat >"$tmp/lockdep.log" <<'LOG'
+[   12.5] ======================================================
+[   12.5] WARNING: possible circular locking dependency detected
+[   12.5] 7.3.0-rc7-pagemove-debug #1 Not tainted $(touch /tmp/pagemove-splat-pwned) `id`
+LOG
+printf 'console noise\nPASS: not a kernel line: WARNING: BUG:\n' >"$tmp/console.log"
+expect "splat-scan: a clean log passes, kasan's banner is no splat" 0 "^PASS: t: 0 splats in 3 kernel" -- \
+	bash "$TOP/ci/splat-scan.sh" t "$tmp/clean.log" "$tmp/console.log"
+expect "splat-scan: a KASAN report fails, shown" 1 "FAIL: t: splat: BUG: KASAN: slab-use-after-free" -- \
+	bash "$TOP/ci/splat-scan.sh" t "$tmp/clean.log" "$tmp/kasan.log"
+expect "splat-scan: the same splat in two logs counts once" 1 "^t: 1 splats" -- \
+	bash "$TOP/ci/splat-scan.sh" t "$tmp/kasan.log" "$tmp/kasan2.log"
+expect "splat-scan: lockdep fails; the log's text is never run" 1 "circular locking" -- \
+	bash "$TOP/ci/splat-scan.sh" t "$tmp/lockdep.log"
+expect "splat-scan: ... and nothing ran" 0 "^safe$" -- \
+	bash -c "[ ! -e /tmp/pagemove-splat-pwned ] && echo safe"
+expect "splat-scan: no kernel log at all is a failure" 1 "no kernel log line" -- \
+	bash "$TOP/ci/splat-scan.sh" t "$tmp/console.log" "$tmp/missing.log"
+# What a real run printed: a refused offline's page dump, 16 lines before a
+# WARN_ON: the dump is no splat, the WARN is one, shown from "cut here".
+cat >"$tmp/offline-warn.log" <<'LOG'
+[  201.434835] page dumped because: unmovable page
+[  201.474902] Policy zone: DMA32
+[  217.967693] ------------[ cut here ]------------
+[  217.967693] pagemove: planted warning, 1618 pages freed
+[  217.967693] WARNING: mm/zsmalloc.c:2161 at zs_compact+0xadb/0xaf0, CPU#0: bash/199
+[  217.967693] Call Trace:
+LOG
+expect "splat-scan: a refused offline's page dump is counted apart, the WARN after it fails" 1 \
+	"not counted as splats: 1 lines 'page dumped because: unmovable page'.*FAIL: t: splat: WARNING: mm/zsmalloc.c.*cut here.*planted warning.*t: 1 splats" -- \
+	bash -c "bash '$TOP/ci/splat-scan.sh' t '$tmp/offline-warn.log' | tr '\\n' ' '; exit \${PIPESTATUS[0]}"
+printf '[    3.0] page dumped because: VM_BUG_ON_PAGE(PageTail(page))\n' >"$tmp/vmbug.log"
+expect "splat-scan: any other page dump is a splat" 1 "FAIL: t: splat: page dumped because: VM_BUG_ON" -- \
+	bash "$TOP/ci/splat-scan.sh" t "$tmp/vmbug.log"
+
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
