@@ -16,9 +16,10 @@
  *   hmmbench: account [round=N dev=D|total] dir=DIR requested=R moved=M
  *             pinned=P hole=H system=S remote=O other=X thp=T
  * pinned: the page it holds in a pipe (all of its huge page, if huge);
- * hole: never-touched pages; system: pages in system memory when moving
- * to system (zero pages too); remote: pages on the other device; other:
- * the rest (--fail-alloc); thp: pages PMD-mapped before the migration.
+ * hole: pages with nothing mapped; system: pages in system memory when
+ * moving to system (zero pages too); remote: pages on the other device;
+ * file: pages of a --file mapping; other: the rest (--fail-alloc); thp:
+ * pages PMD-mapped before the migration.
  */
 #include <argp.h>
 #include <errno.h>
@@ -65,7 +66,9 @@ static struct env {
 	bool pin;
 	bool account;
 	bool zero;
+	bool holes_back;
 	const char *other;
+	const char *file;
 } env = { .dev = "/dev/hmm_dmirror0", .mib = 64, .rounds = 5 };
 
 const char *argp_program_version = "hmmbench 0.1";
@@ -83,7 +86,8 @@ static const char doc[] =
 	"    hmmbench --account --thp --pin -r 1   # which pages moved, and why not\n"
 	"    hmmbench --account --other-device /dev/hmm_dmirror1 -s 8 -r 1\n";
 
-enum { OPT_THP = 1000, OPT_HOLES, OPT_FAIL, OPT_PIN, OPT_ACCOUNT, OPT_ZERO, OPT_OTHER };
+enum { OPT_THP = 1000, OPT_HOLES, OPT_FAIL, OPT_PIN, OPT_ACCOUNT, OPT_ZERO, OPT_OTHER,
+       OPT_HOLES_BACK, OPT_FILE };
 static const struct argp_option opts[] = {
 	{ "size", 's', "MIB", 0, "MiB to migrate (default 64)", 0 },
 	{ "rounds", 'r', "N", 0, "rounds (default 5)", 0 },
@@ -98,6 +102,10 @@ static const struct argp_option opts[] = {
 	  "count the pages that moved and those that did not, from the driver's snapshots", 0 },
 	{ "zero", OPT_ZERO, NULL, 0,
 	  "before moving back, make every other page the zero page (read after MADV_DONTNEED)", 0 },
+	{ "holes-back", OPT_HOLES_BACK, NULL, 0,
+	  "before moving back, drop every other page (MADV_DONTNEED): holes", 0 },
+	{ "file", OPT_FILE, "DIR", 0,
+	  "map a file created in DIR (MAP_SHARED) instead of anonymous memory", 0 },
 	{ "other-device", OPT_OTHER, "DEV", 0,
 	  "first move the last 2 MiB to test_hmm device DEV (another owner); needs -s 4 or more", 0 },
 	{},
@@ -138,6 +146,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_OTHER:
 		env.other = arg;
 		break;
+	case OPT_HOLES_BACK:
+		env.holes_back = true;
+		break;
+	case OPT_FILE:
+		env.file = arg;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: %s", arg);
 		break;
@@ -172,9 +186,10 @@ static void report(const char *dir, double *mibs, int n)
 /* Where a page is, from the snapshots of this device and the other one. */
 enum pstate { PS_HOLE, PS_SYSTEM, PS_DEVICE, PS_REMOTE };
 
-enum { A_REQUESTED, A_MOVED, A_PINNED, A_HOLE, A_SYSTEM, A_REMOTE, A_OTHER, A_THP, A_NR };
+enum { A_REQUESTED, A_MOVED, A_PINNED, A_HOLE, A_SYSTEM, A_REMOTE, A_FILE, A_OTHER, A_THP,
+       A_NR };
 static const char *const acct_names[A_NR] = { "requested", "moved", "pinned", "hole",
-					      "system", "remote", "other", "thp" };
+					      "system", "remote", "file", "other", "thp" };
 static uint64_t acct_total[2][A_NR];
 static const char *const dir_names[2] = { "to_dev", "to_sys" };
 
@@ -255,6 +270,8 @@ static void account(const struct acct_buf *b, size_t npages, int d, long pinned,
 			a[A_REMOTE]++;
 		else if (d == 1 && was == PS_SYSTEM)
 			a[A_SYSTEM]++;
+		else if (env.file)
+			a[A_FILE]++;
 		else
 			a[A_OTHER]++;
 	}
@@ -304,14 +321,18 @@ static int migrate_accounted(int fd, int other, int d, char *addr, size_t npages
 	return 0;
 }
 
-/* --zero: every other page becomes the zero page (dropped, then read). */
-static void make_zero_pages(char *buf, size_t size, size_t page)
+/*
+ * --zero, --holes-back: every other page is dropped, and read again to map
+ * the zero page (@zero) or left a hole.
+ */
+static void drop_pages(char *buf, size_t size, size_t page, bool zero)
 {
 	size_t off;
 
 	for (off = page; off < size; off += 2 * page) {
 		madvise(buf + off, page, MADV_DONTNEED);
-		(void)*(volatile char *)(buf + off);
+		if (zero)
+			(void)*(volatile char *)(buf + off);
 	}
 }
 
@@ -330,7 +351,7 @@ int main(int argc, char **argv)
 		return 2;
 	size = (size_t)env.mib << 20;
 	npages = size / page;
-	if (env.zero || env.other)
+	if (env.zero || env.holes_back || env.other || env.file)
 		env.account = true;
 	if (env.other && env.mib < 4) {
 		fprintf(stderr, "hmmbench: --other-device needs -s 4 or more\n");
@@ -354,6 +375,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	buf = (char *)(((uintptr_t)ptr + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+	if (env.file) {
+		/* A page-cache (shmem, on tmpfs) mapping: not anonymous memory. */
+		char path[4096];
+		int ffd;
+
+		snprintf(path, sizeof(path), "%s/hmmbench.XXXXXX", env.file);
+		ffd = mkstemp(path);
+		if (ffd < 0 || unlink(path) || ftruncate(ffd, (off_t)size) ||
+		    mmap(buf, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ffd, 0) !=
+		    buf) {
+			fprintf(stderr, "hmmbench: cannot map a file in %s: %s\n", env.file,
+				strerror(errno));
+			return 1;
+		}
+		close(ffd);
+	}
 	if (madvise(buf, size, env.thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
 		fprintf(stderr, "hmmbench: madvise: %s\n", strerror(errno));
 		return 1;
@@ -448,8 +485,8 @@ int main(int argc, char **argv)
 					return 1;
 				account(&ab, npages, d, env.pin ? 0 : -1, r + 1, 0);
 			}
-			if (!d && env.zero)
-				make_zero_pages(buf, size, page);
+			if (!d && (env.zero || env.holes_back))
+				drop_pages(buf, size, page, env.zero);
 		}
 		if (env.other && migrate_accounted(fd1, fd, 1, remote, remote_n, mirror, &ab, -1,
 						   r + 1, 1))

@@ -103,9 +103,16 @@ done
 
 # hmmbench --account: one case per reason hmmbench can cause, 4 KiB and THP,
 # counted by a tpcheck of their own (its window holds only these runs).
+# --file maps a file on a tmpfs that gives huge pages where asked (shmem
+# THP with --thp): page cache, which device migration does not take.
+shm=/run/pagemove-shm
+mkdir -p $shm
+mount -t tmpfs -o huge=advise,size=64M tmpfs $shm ||
+	fail "tmpfs huge=advise for hmmbench --file" "mount refused"
 ACCT_CASES="4k: thp:--thp pin4k:--pin pinthp:--thp,--pin fail4k:--fail-alloc
-	failthp:--thp,--fail-alloc holes:--holes zero:--zero
-	other4k:--other-device,/dev/hmm_dmirror1 otherthp:--thp,--other-device,/dev/hmm_dmirror1"
+	failthp:--thp,--fail-alloc holes:--holes zero:--zero holesback:--holes-back
+	other4k:--other-device,/dev/hmm_dmirror1 otherthp:--thp,--other-device,/dev/hmm_dmirror1
+	file4k:--file,$shm filethp:--thp,--file,$shm"
 rm -f "$out"/acct-*.txt "$out/acct.tp"
 cat >"$out/acct.sh" <<EOF
 #!/bin/bash
@@ -123,6 +130,7 @@ else
 	fail "hmmbench --account cases ran under tpcheck" "$(grep -v '^tpcheck: ready' "$out/acct.log" | tail -n 3)"
 	rm -f "$out/acct.tp"
 fi
+umount $shm
 # acct_one CASE DIR KEY: one case's hmmbench total
 acct_one() {
 	awk -v d="dir=$2" -v k="$3" '$2 == "account" && $3 == "total" && $4 == d {
@@ -317,6 +325,8 @@ if [ -s "$out/acct.tp" ]; then
 	check_eq "no_dst_hole + insert_failed = holes that stayed holes" \
 		"$(( a[tp_md_reason_no_dst_hole] + a[tp_md_reason_insert_failed] ))" \
 		"$(( $(acct to_dev hole) + $(acct to_sys hole) ))"
+	check_eq "not_anon = file pages that stayed (4 KiB and shmem THP)" \
+		"${a[tp_md_reason_not_anon]}" "$(acct to_dev file)"
 	check_eq "no_page: none (zero pages are not_selected)" "${a[tp_md_reason_no_page]}" 0
 	for k in requested moved; do
 		for d in to_dev to_sys; do
@@ -327,6 +337,9 @@ if [ -s "$out/acct.tp" ]; then
 	check_gt0 "hmmbench --thp: pages were PMD-mapped" "$(acct_one thp to_dev thp)"
 	check_eq "hmmbench 4 KiB: no page PMD-mapped" "$(acct_one 4k to_dev thp)" 0
 	check_eq "hmmbench --thp --pin: a whole huge page stayed" "$(acct_one pinthp to_dev pinned)" 512
+	check_gt0 "hmmbench --thp --file: shmem pages were PMD-mapped" "$(acct_one filethp to_dev thp)"
+	check_eq "hmmbench --thp --file: pages that stayed = 4 KiB --file" \
+		"$(acct_one filethp to_dev file)" "$(acct_one file4k to_dev file)"
 fi
 
 echo "zsmalloc:"
