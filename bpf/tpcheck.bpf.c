@@ -36,22 +36,35 @@ struct tpcheck_counts counts;
  * counts they carry are summed, per reason for the *_fail events.  The
  * arguments are those of include/trace/events/migrate_device.h.
  */
+static __always_inline void md_reason(unsigned long nr_pages, int reason)
+{
+	if (reason >= 0 && reason < TPCHECK_MD_NR_REASONS)
+		__sync_fetch_and_add(&counts.md_reason_pages[reason], nr_pages);
+	else
+		INC(tp_md_unknown_reason);
+}
+
+/*
+ * A *_fail event: its pages by path (mm NULL: device pfns; @setup: dropped
+ * before migrate_device_range()/_pfns() return) and by reason.
+ */
 static __always_inline void md_fail(struct mm_struct *mm, unsigned long nr_pages,
-				    int reason)
+				    int reason, bool setup)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
 	ADD(tp_md_fail_pages, nr_pages);
-	if (!mm)
-		ADD(tp_md_fail_pages_pfn, nr_pages);
-	else if (mm == BPF_CORE_READ(task, mm))
-		INC(tp_md_fail_mm_current);
-	else
-		INC(tp_md_fail_mm_other);
-	if (reason >= 0 && reason < TPCHECK_MD_NR_REASONS)
-		__sync_fetch_and_add(&counts.md_reason_pages[reason], nr_pages);
-	else
-		INC(tp_md_reason_unknown);
+	if (!mm) {
+		if (setup)
+			ADD(tp_md_fail_pages_pfn, nr_pages);
+	} else {
+		ADD(tp_md_fail_pages_vma, nr_pages);
+		if (mm == BPF_CORE_READ(task, mm))
+			INC(tp_md_fail_mm_current);
+		else
+			INC(tp_md_fail_mm_other);
+	}
+	md_reason(nr_pages, reason);
 }
 
 SEC("raw_tp/migrate_vma_setup_begin")
@@ -109,10 +122,7 @@ int BPF_PROG(tp_hole, struct mm_struct *mm, unsigned long addr, unsigned long pf
 	     unsigned long nr_pages, int reason)
 {
 	INC(tp_migrate_vma_hole);
-	if (reason >= 0 && reason < TPCHECK_MD_NR_REASONS)
-		__sync_fetch_and_add(&counts.md_reason_pages[reason], nr_pages);
-	else
-		INC(tp_md_reason_unknown);
+	md_reason(nr_pages, reason);
 	return 0;
 }
 SEC("raw_tp/migrate_vma_collect_fail")
@@ -120,7 +130,7 @@ int BPF_PROG(tp_collect_fail, struct mm_struct *mm, unsigned long addr, unsigned
 	     unsigned long nr_pages, int reason)
 {
 	INC(tp_migrate_vma_collect_fail);
-	md_fail(mm, nr_pages, reason);
+	md_fail(mm, nr_pages, reason, false);
 	return 0;
 }
 SEC("raw_tp/migrate_device_lock_fail")
@@ -128,7 +138,7 @@ int BPF_PROG(tp_lock_fail, struct mm_struct *mm, unsigned long addr, unsigned lo
 	     unsigned long nr_pages, int reason)
 {
 	INC(tp_migrate_device_lock_fail);
-	md_fail(mm, nr_pages, reason);
+	md_fail(mm, nr_pages, reason, true);
 	return 0;
 }
 SEC("raw_tp/migrate_device_unmap_fail")
@@ -136,7 +146,7 @@ int BPF_PROG(tp_unmap_fail, struct mm_struct *mm, unsigned long addr, unsigned l
 	     unsigned long nr_pages, int reason)
 {
 	INC(tp_migrate_device_unmap_fail);
-	md_fail(mm, nr_pages, reason);
+	md_fail(mm, nr_pages, reason, true);
 	return 0;
 }
 SEC("raw_tp/migrate_device_pages_fail")
@@ -144,7 +154,7 @@ int BPF_PROG(tp_pages_fail, struct mm_struct *mm, unsigned long addr, unsigned l
 	     unsigned long nr_pages, int reason)
 {
 	INC(tp_migrate_device_pages_fail);
-	md_fail(mm, nr_pages, reason);
+	md_fail(mm, nr_pages, reason, false);
 	return 0;
 }
 

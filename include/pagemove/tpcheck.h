@@ -33,10 +33,11 @@
 	X(tp_md_pages_end_pages)			\
 	X(tp_md_finalize_end_pages)			\
 	X(tp_md_fail_pages)				\
+	X(tp_md_fail_pages_vma)				\
 	X(tp_md_fail_pages_pfn)				\
 	X(tp_md_fail_mm_current)			\
 	X(tp_md_fail_mm_other)				\
-	X(tp_md_reason_unknown)				\
+	X(tp_md_unknown_reason)				\
 	/* ... and the functions they sit in */		\
 	X(fx_migrate_vma_setup_ok)			\
 	X(fn_migrate_device_range)			\
