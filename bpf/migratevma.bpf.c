@@ -279,77 +279,81 @@ static __always_inline void on_reason(__u64 nr_pages, int reason)
 /* --- tp_btf: the series' events ------------------------------------------- */
 
 SEC("tp_btf/migrate_vma_setup_begin")
-int BPF_PROG(tp_setup_begin, unsigned long start, unsigned long npages)
+int BPF_PROG(tp_setup_begin, struct mm_struct *mm, unsigned long start, unsigned long npages)
 {
 	on_setup_begin(npages, 0);
 	return 0;
 }
 
-SEC("tp_btf/migrate_vma_collect")
-int BPF_PROG(tp_collect, unsigned long npages, unsigned long nr_migrating)
+SEC("tp_btf/migrate_vma_collect_end")
+int BPF_PROG(tp_collect, unsigned long npages, unsigned long nr_pages)
 {
-	on_collect_end(nr_migrating);
+	on_collect_end(nr_pages);
 	return 0;
 }
 
-SEC("tp_btf/migrate_device_unmap")
-int BPF_PROG(tp_unmap, unsigned long npages, unsigned long nr_migrating)
+SEC("tp_btf/migrate_device_unmap_end")
+int BPF_PROG(tp_unmap, unsigned long npages, unsigned long nr_pages)
 {
-	on_unmap_end(nr_migrating);
+	on_unmap_end(nr_pages);
 	return 0;
 }
 
-SEC("tp_btf/migrate_device_pages_begin")
-int BPF_PROG(tp_pages_begin, unsigned long start, unsigned long npages)
+SEC("tp_btf/migrate_vma_pages_begin")
+int BPF_PROG(tp_pages_begin, struct mm_struct *mm, unsigned long start, unsigned long npages)
 {
 	on_pages_begin();
 	return 0;
 }
 
 SEC("tp_btf/migrate_device_pages_end")
-int BPF_PROG(tp_pages_end, unsigned long npages, unsigned long nr_migrating)
+int BPF_PROG(tp_pages_end, unsigned long npages, unsigned long nr_pages)
 {
-	on_pages_end(nr_migrating);
+	on_pages_end(nr_pages);
 	return 0;
 }
 
-SEC("tp_btf/migrate_device_finalize_begin")
-int BPF_PROG(tp_finalize_begin, unsigned long start, unsigned long npages)
+SEC("tp_btf/migrate_vma_finalize_begin")
+int BPF_PROG(tp_finalize_begin, struct mm_struct *mm, unsigned long start, unsigned long npages)
 {
 	on_finalize_begin();
 	return 0;
 }
 
 SEC("tp_btf/migrate_device_finalize_end")
-int BPF_PROG(tp_finalize_end, unsigned long npages, unsigned long nr_migrating)
+int BPF_PROG(tp_finalize_end, unsigned long npages, unsigned long nr_pages)
 {
 	on_finalize_end();
 	return 0;
 }
 
-SEC("tp_btf/migrate_vma_collect_hole")
-int BPF_PROG(tp_hole, unsigned long index, unsigned long nr_pages, int reason)
+SEC("tp_btf/migrate_vma_hole")
+int BPF_PROG(tp_hole, struct mm_struct *mm, unsigned long addr, unsigned long pfn,
+	     unsigned long nr_pages, int reason)
 {
 	on_reason(nr_pages, reason);
 	return 0;
 }
 
-SEC("tp_btf/migrate_vma_collect_skip")
-int BPF_PROG(tp_skip, unsigned long index, unsigned long nr_pages, int reason)
+SEC("tp_btf/migrate_vma_collect_fail")
+int BPF_PROG(tp_skip, struct mm_struct *mm, unsigned long addr, unsigned long pfn,
+	     unsigned long nr_pages, int reason)
 {
 	on_reason(nr_pages, reason);
 	return 0;
 }
 
 SEC("tp_btf/migrate_device_unmap_fail")
-int BPF_PROG(tp_unmap_fail, unsigned long index, unsigned long nr_pages, int reason)
+int BPF_PROG(tp_unmap_fail, struct mm_struct *mm, unsigned long addr, unsigned long pfn,
+	     unsigned long nr_pages, int reason)
 {
 	on_reason(nr_pages, reason);
 	return 0;
 }
 
 SEC("tp_btf/migrate_device_pages_fail")
-int BPF_PROG(tp_pages_fail, unsigned long index, unsigned long nr_pages, int reason)
+int BPF_PROG(tp_pages_fail, struct mm_struct *mm, unsigned long addr, unsigned long pfn,
+	     unsigned long nr_pages, int reason)
 {
 	on_reason(nr_pages, reason);
 	return 0;

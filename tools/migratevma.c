@@ -130,10 +130,10 @@ static const char *const fentry_progs[] = { "fn_setup", "fx_setup", "fn_unmap", 
 	"fn_pages", "fx_pages", "fn_finalize", "fx_finalize", NULL };
 static const char *const kprobe_progs[] = { "kp_setup", "krp_setup", "kp_unmap", "krp_unmap",
 	"kp_pages", "krp_pages", "kp_finalize", "krp_finalize", NULL };
-static const char *const tp_events[] = { "migrate_vma_setup_begin", "migrate_vma_collect",
-	"migrate_device_unmap", "migrate_device_pages_begin", "migrate_device_pages_end",
-	"migrate_device_finalize_begin", "migrate_device_finalize_end",
-	"migrate_vma_collect_hole", "migrate_vma_collect_skip", "migrate_device_unmap_fail",
+static const char *const tp_events[] = { "migrate_vma_setup_begin", "migrate_vma_collect_end",
+	"migrate_device_unmap_end", "migrate_vma_pages_begin", "migrate_device_pages_end",
+	"migrate_vma_finalize_begin", "migrate_device_finalize_end",
+	"migrate_vma_hole", "migrate_vma_collect_fail", "migrate_device_unmap_fail",
 	"migrate_device_pages_fail", NULL };
 static const char *const functions[] = { "migrate_vma_setup", "migrate_device_unmap",
 	"migrate_vma_pages", "migrate_vma_finalize", NULL };

@@ -79,6 +79,10 @@ static int dump(const struct tpcheck_counts *c, const char *path)
 #define X(name) fprintf(f, "%s %llu\n", #name, c->name);
 	TPCHECK_COUNTERS
 #undef X
+#define R(name) fprintf(f, "tp_md_reason_%s %llu\n", #name, \
+			c->md_reason_pages[TPCHECK_MD_##name]);
+	TPCHECK_MD_REASONS
+#undef R
 	if (path && fclose(f)) {
 		fprintf(stderr, "tpcheck: cannot write %s: %s\n", path, strerror(errno));
 		return -1;

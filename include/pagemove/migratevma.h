@@ -24,12 +24,13 @@ enum mv_stage {
 #define MV_STAGE_NAMES { "collect", "unmap", "copy", "pages", "map", "finalize", "total" }
 
 /* Reasons of the series' migrate_device events (enum migrate_device_reason). */
-#define MV_NR_REASONS 18
+#define MV_NR_REASONS 21
 #define MV_REASON_NAMES {						\
 	"hole", "zero_page", "not_anon", "not_present", "not_selected",	\
-	"owner", "no_page", "locked", "pinned", "split_failed",		\
-	"isolate_failed", "unmap_failed", "extra_refs", "no_dst",	\
-	"swapcache", "unsupported", "mapping_failed", "insert_failed" }
+	"owner", "no_page", "locked", "pinned", "split_failed", "free",	\
+	"truncated", "isolate_failed", "unmap_failed", "extra_refs",	\
+	"no_dst_hole", "no_dst_page", "swapcache", "unsupported",	\
+	"mapping_failed", "insert_failed" }
 
 /* Page counts of a migration, in pages (a THP entry counts all its pages). */
 enum mv_count {

@@ -9,22 +9,53 @@
 #define PAGEMOVE_TPCHECK_H
 
 #define TPCHECK_COUNTERS				\
-	/* migrate_device tracepoints */		\
+	/* migrate_device tracepoints: events */		\
 	X(tp_migrate_vma_setup_begin)			\
-	X(tp_migrate_vma_collect)			\
-	X(tp_migrate_device_unmap)			\
+	X(tp_migrate_vma_collect_end)			\
+	X(tp_migrate_device_range_begin)		\
+	X(tp_migrate_device_pfns_begin)			\
+	X(tp_migrate_device_unmap_begin)		\
+	X(tp_migrate_device_unmap_end)			\
+	X(tp_migrate_vma_pages_begin)			\
 	X(tp_migrate_device_pages_begin)		\
 	X(tp_migrate_device_pages_end)			\
+	X(tp_migrate_vma_finalize_begin)		\
 	X(tp_migrate_device_finalize_begin)		\
 	X(tp_migrate_device_finalize_end)		\
-	X(tp_migrate_vma_collect_hole)			\
-	X(tp_migrate_vma_collect_skip)			\
+	X(tp_migrate_vma_hole)				\
+	X(tp_migrate_vma_collect_fail)			\
+	X(tp_migrate_device_lock_fail)			\
 	X(tp_migrate_device_unmap_fail)			\
 	X(tp_migrate_device_pages_fail)			\
+	/* ... their page counts */			\
+	X(tp_md_setup_npages)				\
+	X(tp_md_pfn_npages)				\
+	X(tp_md_pages_end_pages)			\
+	X(tp_md_finalize_end_pages)			\
+	X(tp_md_fail_pages)				\
+	X(tp_md_fail_pages_vma)				\
+	X(tp_md_fail_pages_pfn)				\
+	X(tp_md_fail_mm_current)			\
+	X(tp_md_fail_mm_other)				\
+	X(tp_md_unknown_reason)				\
 	/* ... and the functions they sit in */		\
 	X(fx_migrate_vma_setup_ok)			\
-	X(fn_migrate_pages)				\
-	X(fn_migrate_finalize)				\
+	X(fn_migrate_device_range)			\
+	X(fn_migrate_device_pfns)			\
+	X(fn_migrate_device_unmap)			\
+	X(fx_migrate_device_unmap)			\
+	X(fn_migrate_vma_pages)				\
+	X(fn_migrate_device_pages)			\
+	X(fx_migrate_pages)				\
+	X(fn_migrate_vma_finalize)			\
+	X(fn_migrate_device_finalize)			\
+	X(fx_migrate_finalize)				\
+	/* ... and what the src/dst arrays say at fexit */	\
+	X(fx_pages_walk_pages)				\
+	X(fx_finalize_walk_pages)			\
+	X(fx_pfn_npages)				\
+	X(fx_pfn_marked_pages)				\
+	X(fx_walk_truncated)				\
 	/* zsmalloc tracepoints */			\
 	X(tp_zs_page_isolate)				\
 	X(tp_zs_page_migrate_begin)			\
@@ -60,10 +91,30 @@
 	X(fn_tell_host)					\
 	X(fn_leak_balloon)
 
+/*
+ * enum migrate_device_reason of include/trace/events/migrate_device.h, in
+ * its order (tests/vm/events.sh checks it against the event's format).
+ * tpcheck prints the pages of each as tp_md_reason_NAME.
+ */
+#define TPCHECK_MD_REASONS						\
+	R(hole) R(zero_page) R(not_anon) R(not_present) R(not_selected)	\
+	R(owner) R(no_page) R(locked) R(pinned) R(split_failed) R(free)	\
+	R(truncated) R(isolate_failed) R(unmap_failed) R(extra_refs)	\
+	R(no_dst_hole) R(no_dst_page) R(swapcache) R(unsupported)	\
+	R(mapping_failed) R(insert_failed)
+
+enum tpcheck_md_reason {
+#define R(name) TPCHECK_MD_##name,
+	TPCHECK_MD_REASONS
+#undef R
+	TPCHECK_MD_NR_REASONS
+};
+
 struct tpcheck_counts {
 #define X(name) unsigned long long name;
 	TPCHECK_COUNTERS
 #undef X
+	unsigned long long md_reason_pages[TPCHECK_MD_NR_REASONS];
 };
 
 #endif /* PAGEMOVE_TPCHECK_H */

@@ -3,7 +3,10 @@
 # Guest side, patched kernel: every event of the series is listed by tracefs
 # (and perf), and while tpcheck counts them next to fentry/fexit counts of
 # the functions they sit in, the workloads make them fire:
-#   - the tree's hmm-tests and hmmbench --pin/--fail-alloc (migrate_device),
+#   - the tree's hmm-tests and hmmbench --pin/--fail-alloc (migrate_device);
+#     then hmmbench --account cases (THP, holes, pinned pages, failed
+#     allocations, zero pages, another device's pages) under a tpcheck of
+#     their own, whose reasons must add up to the pages hmmbench saw stay,
 #   - zram writes, frees, zram compaction, and memory offlining that
 #     migrates the zspages (zsmalloc),
 #   - a balloon inflate/deflate driven by the host over QMP, when
@@ -19,11 +22,13 @@ failed=0
 
 T=/sys/kernel/tracing/events
 declare -A EVENTS=(
-	[migrate_device]="migrate_vma_setup_begin migrate_vma_collect migrate_device_unmap
-		migrate_device_pages_begin migrate_device_pages_end
-		migrate_device_finalize_begin migrate_device_finalize_end
-		migrate_vma_collect_hole migrate_vma_collect_skip
-		migrate_device_unmap_fail migrate_device_pages_fail"
+	[migrate_device]="migrate_vma_setup_begin migrate_vma_collect_end
+		migrate_device_range_begin migrate_device_pfns_begin
+		migrate_device_unmap_begin migrate_device_unmap_end
+		migrate_vma_pages_begin migrate_device_pages_begin migrate_device_pages_end
+		migrate_vma_finalize_begin migrate_device_finalize_begin
+		migrate_device_finalize_end migrate_vma_hole migrate_vma_collect_fail
+		migrate_device_lock_fail migrate_device_unmap_fail migrate_device_pages_fail"
 	[zsmalloc]="zs_page_isolate zs_page_migrate_begin zs_page_migrate_end zs_page_putback
 		zs_compact_begin zs_compact_class zs_compact_end"
 	[balloon]="balloon_batch_begin balloon_batch_end balloon_page_alloc_fail
@@ -45,6 +50,8 @@ for sys in migrate_device zsmalloc balloon; do
 	if command -v perf >/dev/null; then
 		got=$(perf list "$sys:*" 2>/dev/null | grep -c "^ *$sys:")
 		check_eq "perf list shows the $sys events" "$got" "$n"
+	else
+		fail "perf list shows the $sys events" "no perf in the guest"
 	fi
 done
 
@@ -52,8 +59,8 @@ vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 # tracefs hist triggers on some events: a second, BPF-free count of them,
 # with reasons and results shown by name in the log.
-HISTS="migrate_device/migrate_vma_collect_skip:reason:nr_pages
-	migrate_device/migrate_vma_collect_hole:reason:nr_pages
+HISTS="migrate_device/migrate_vma_collect_fail:reason:nr_pages
+	migrate_device/migrate_vma_hole:reason:nr_pages
 	zsmalloc/zs_page_migrate_end:result:nr_objs
 	zsmalloc/zs_compact_end:pool:nr_pages_freed
 	balloon/balloon_batch_end:dir:done_pfns
@@ -93,6 +100,49 @@ for mode in --pin --fail-alloc; do
 	"$top/build/bin/hmmbench" -s 8 -r 1 $mode >/dev/null ||
 		fail "hmmbench $mode" "exit $?"
 done
+
+# hmmbench --account: one case per reason hmmbench can cause, 4 KiB and THP,
+# in two groups (anonymous memory; a file), each counted by a tpcheck of its
+# own, whose window holds only these runs.  --file maps a file on a tmpfs
+# that gives huge pages where asked (shmem THP with --thp): page cache,
+# which device migration collects but does not move.
+shm=/run/pagemove-shm
+mkdir -p $shm
+mount -t tmpfs -o huge=advise,size=64M tmpfs $shm ||
+	fail "tmpfs huge=advise for hmmbench --file" "mount refused"
+ACCT_anon="4k: thp:--thp pin4k:--pin pinthp:--thp,--pin fail4k:--fail-alloc
+	failthp:--thp,--fail-alloc holes:--holes zero:--zero holesback:--holes-back
+	other4k:--other-device,/dev/hmm_dmirror1 otherthp:--thp,--other-device,/dev/hmm_dmirror1"
+ACCT_file="file4k:--file,$shm filethp:--thp,--file,$shm"
+rm -f "$out"/acct-*.txt "$out"/acct-*.tp
+for g in anon file; do
+	cases=ACCT_$g
+	cat >"$out/acct-$g.sh" <<EOF
+#!/bin/bash
+rc=0
+for c in $(echo ${!cases}); do
+	name=\${c%%:*} args=\${c#*:}
+	"$top/build/bin/hmmbench" -s 8 -r 1 --account \${args//,/ } >"$out/acct-$g-\$name.txt" 2>&1 ||
+		{ echo "hmmbench \$name: exit \$?"; rc=1; }
+done
+exit \$rc
+EOF
+	if "$top/build/bin/tpcheck" -o "$out/acct-$g.tp" -- bash "$out/acct-$g.sh" \
+		>"$out/acct-$g.log" 2>&1; then
+		pass "hmmbench --account $g cases ran under tpcheck ($(echo ${!cases} | wc -w))"
+	else
+		fail "hmmbench --account $g cases ran under tpcheck" \
+			"$(grep -v '^tpcheck: ready' "$out/acct-$g.log" | tail -n 3)"
+		rm -f "$out/acct-$g.tp"
+	fi
+done
+umount $shm
+# acct_one CASE DIR KEY: one case's hmmbench total
+acct_one() {
+	awk -v d="dir=$2" -v k="$3" '$2 == "account" && $3 == "total" && $4 == d {
+		for (i = 5; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' \
+		"$out"/acct-*-"$1".txt
+}
 
 # zram: zspages are movable, but where memory compaction finds them is luck
 # (its scanners often meet before they reach them).  Memory offlining is
@@ -187,10 +237,10 @@ for h in $HISTS; do
 	IFS=: read -r ev key val <<<"$h"
 	grep -E '^\{|Hits' "$T/$ev/hist" | sed "s|^|  $ev: |"
 done
-check_eq "hist: migrate_vma_collect_skip hits = BPF count" \
-	"$(hist_hits migrate_device/migrate_vma_collect_skip)" "${c[tp_migrate_vma_collect_skip]}"
-check_eq "hist: migrate_vma_collect_hole hits = BPF count" \
-	"$(hist_hits migrate_device/migrate_vma_collect_hole)" "${c[tp_migrate_vma_collect_hole]}"
+check_eq "hist: migrate_vma_collect_fail hits = BPF count" \
+	"$(hist_hits migrate_device/migrate_vma_collect_fail)" "${c[tp_migrate_vma_collect_fail]}"
+check_eq "hist: migrate_vma_hole hits = BPF count" \
+	"$(hist_hits migrate_device/migrate_vma_hole)" "${c[tp_migrate_vma_hole]}"
 check_eq "hist: zs_page_migrate_end hits = BPF count" \
 	"$(hist_hits zsmalloc/zs_page_migrate_end)" "${c[tp_zs_page_migrate_end]}"
 check_eq "hist: zs_compact_end hits = BPF count" \
@@ -200,26 +250,113 @@ check_eq "hist: balloon_batch_end hits = BPF count" \
 check_eq "hist: balloon_page_migrate hits = BPF count" \
 	"$(hist_hits balloon/balloon_page_migrate)" "${c[tp_balloon_page_migrate]}"
 echo "migrate_device:"
+# Each event against the calls of the function it sits in (fentry/fexit),
+# its page counts against what the src/dst arrays say when the functions
+# return (tpcheck walks them), and the mm of the *_fail events against the
+# task that migrates.
+md_eq() {	# md_eq EVENT-COUNTER INDEPENDENT-COUNTER WHAT
+	check_eq "$1 = $3" "${c[$1]}" "${c[$2]}"
+}
 check_gt0 "migrate_vma_setup_begin fired" "${c[tp_migrate_vma_setup_begin]}"
-check_eq "migrate_vma_setup_begin = successful migrate_vma_setup() (fexit)" \
-	"${c[tp_migrate_vma_setup_begin]}" "${c[fx_migrate_vma_setup_ok]}"
-check_eq "migrate_vma_collect = migrate_vma_setup_begin" \
-	"${c[tp_migrate_vma_collect]}" "${c[tp_migrate_vma_setup_begin]}"
-check_gt0 "migrate_device_unmap fired" "${c[tp_migrate_device_unmap]}"
-check_gt0 "migrate_device_pages_begin fired" "${c[tp_migrate_device_pages_begin]}"
-check_eq "migrate_device_pages_begin = migrate_{vma,device}_pages() calls (fentry)" \
-	"${c[tp_migrate_device_pages_begin]}" "${c[fn_migrate_pages]}"
-check_eq "migrate_device_pages_end = migrate_device_pages_begin" \
-	"${c[tp_migrate_device_pages_end]}" "${c[tp_migrate_device_pages_begin]}"
-check_gt0 "migrate_device_finalize_begin fired" "${c[tp_migrate_device_finalize_begin]}"
-check_eq "migrate_device_finalize_begin = migrate_{vma,device}_finalize() calls (fentry)" \
-	"${c[tp_migrate_device_finalize_begin]}" "${c[fn_migrate_finalize]}"
-check_eq "migrate_device_finalize_end = migrate_device_finalize_begin" \
-	"${c[tp_migrate_device_finalize_end]}" "${c[tp_migrate_device_finalize_begin]}"
-check_gt0 "migrate_vma_collect_hole fired" "${c[tp_migrate_vma_collect_hole]}"
-check_gt0 "migrate_vma_collect_skip fired" "${c[tp_migrate_vma_collect_skip]}"
+md_eq tp_migrate_vma_setup_begin fx_migrate_vma_setup_ok "migrate_vma_setup() returning 0 (fexit)"
+md_eq tp_migrate_vma_collect_end fx_migrate_vma_setup_ok "migrate_vma_setup() returning 0 (fexit)"
+check_gt0 "migrate_device_range_begin fired (hmm-tests release)" "${c[tp_migrate_device_range_begin]}"
+md_eq tp_migrate_device_range_begin fn_migrate_device_range "migrate_device_range() calls (fentry)"
+md_eq tp_migrate_device_pfns_begin fn_migrate_device_pfns "migrate_device_pfns() calls (fentry)"
+check_gt0 "migrate_device_unmap_begin fired" "${c[tp_migrate_device_unmap_begin]}"
+md_eq tp_migrate_device_unmap_begin fn_migrate_device_unmap "migrate_device_unmap() calls (fentry)"
+md_eq tp_migrate_device_unmap_end fx_migrate_device_unmap "migrate_device_unmap() returns (fexit)"
+check_gt0 "migrate_vma_pages_begin fired" "${c[tp_migrate_vma_pages_begin]}"
+md_eq tp_migrate_vma_pages_begin fn_migrate_vma_pages "migrate_vma_pages() calls (fentry)"
+md_eq tp_migrate_device_pages_begin fn_migrate_device_pages "migrate_device_pages() calls (fentry)"
+md_eq tp_migrate_device_pages_end fx_migrate_pages "migrate_{vma,device}_pages() returns (fexit)"
+md_eq tp_md_pages_end_pages fx_pages_walk_pages \
+	"pages with a destination when migrate_*_pages() returns (fexit walk)"
+check_gt0 "migrate_vma_finalize_begin fired" "${c[tp_migrate_vma_finalize_begin]}"
+md_eq tp_migrate_vma_finalize_begin fn_migrate_vma_finalize "migrate_vma_finalize() calls (fentry)"
+md_eq tp_migrate_device_finalize_begin fn_migrate_device_finalize \
+	"migrate_device_finalize() calls (fentry)"
+md_eq tp_migrate_device_finalize_end fx_migrate_finalize "migrate_*_finalize() returns (fexit)"
+md_eq tp_md_finalize_end_pages fx_finalize_walk_pages \
+	"pages moved when migrate_*_finalize() returns (fexit walk)"
+md_eq tp_md_pfn_npages fx_pfn_npages "npages of migrate_device_{range,pfns}() (fexit)"
+check_eq "pfn path: lock_fail + unmap_fail pages = npages - pages still marked at fexit" \
+	"${c[tp_md_fail_pages_pfn]}" "$(( c[fx_pfn_npages] - c[fx_pfn_marked_pages] ))"
+check_eq "src/dst walks were not truncated" "${c[fx_walk_truncated]}" 0
+check_gt0 "migrate_vma_hole fired" "${c[tp_migrate_vma_hole]}"
+check_gt0 "migrate_vma_collect_fail fired" "${c[tp_migrate_vma_collect_fail]}"
+check_gt0 "migrate_device_lock_fail fired (free device pages)" "${c[tp_migrate_device_lock_fail]}"
 check_gt0 "migrate_device_unmap_fail fired (hmmbench --pin)" "${c[tp_migrate_device_unmap_fail]}"
 check_gt0 "migrate_device_pages_fail fired (hmmbench --fail-alloc)" "${c[tp_migrate_device_pages_fail]}"
+check_gt0 "*_fail events of migrate_vma_*() carry the migrating task's mm" "${c[tp_md_fail_mm_current]}"
+check_eq "*_fail events of migrate_vma_*() with another mm" "${c[tp_md_fail_mm_other]}" 0
+check_eq "*_fail events with a reason tpcheck does not know" "${c[tp_md_unknown_reason]}" 0
+# tpcheck's reason names are the kernel's, in the kernel's order.
+want=$(sed -n 's/^tp_md_reason_\([a-z_]*\) .*/\1/p' "$out/tpcheck.txt" | awk '{ printf "%d %s\n", NR - 1, $1 }')
+got=$(grep -o '{ [0-9]*, "[a-z_]*" }' "$T/migrate_device/migrate_device_pages_fail/format" |
+	sed 's/{ \([0-9]*\), "\(.*\)" }/\1 \2/')
+check_eq "reason values in the event format = tpcheck's list" "$(echo $got)" "$(echo $want)"
+
+# Every page hmmbench asked to move either moved or got exactly one reason:
+# hmmbench's own accounting (driver snapshots before and after each
+# migration) against the *_fail events of migrate_vma_*() (the pfn path
+# runs too, when test_hmm frees device memory).  A huge page counts 512.
+# acct GROUP DIR KEY: hmmbench's total over the group's cases
+acct() {
+	awk -v d="dir=$2" -v k="$3" '$2 == "account" && $3 == "total" && $4 == d {
+		for (i = 5; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) s += kv[2] } }
+		END { print s + 0 }' "$out"/acct-"$1"-*.txt
+}
+for g in anon file; do
+	[ -s "$out/acct-$g.tp" ] || continue
+	unset a
+	declare -A a
+	while read -r k v; do a[$k]=$v; done <"$out/acct-$g.tp"
+	stayed=$(( $(acct $g to_dev requested) - $(acct $g to_dev moved) +
+		   $(acct $g to_sys requested) - $(acct $g to_sys moved) ))
+	check_gt0 "hmmbench --account $g cases left pages behind" "$stayed"
+	check_eq "$g: *_fail pages = pages hmmbench saw stay (requested - moved)" \
+		"${a[tp_md_fail_pages_vma]}" "$stayed"
+	check_eq "$g: migrate_device_finalize_end pages = pages hmmbench saw move" \
+		"${a[tp_md_finalize_end_pages]}" "$(( $(acct $g to_dev moved) + $(acct $g to_sys moved) ))"
+	check_eq "$g: not_selected = other device's pages (to_dev) + system pages (to_sys)" \
+		"${a[tp_md_reason_not_selected]}" "$(( $(acct $g to_dev remote) + $(acct $g to_sys system) ))"
+	check_eq "$g: no_page: none (zero pages are not_selected)" "${a[tp_md_reason_no_page]}" 0
+done
+if [ -s "$out/acct-anon.tp" ]; then
+	declare -A a
+	while read -r k v; do a[$k]=$v; done <"$out/acct-anon.tp"
+	check_eq "extra_refs + pinned = hmmbench's pinned pages that stayed" \
+		"$(( a[tp_md_reason_extra_refs] + a[tp_md_reason_pinned] ))" "$(acct anon to_dev pinned)"
+	check_eq "owner = other device's pages (to_sys)" \
+		"${a[tp_md_reason_owner]}" "$(acct anon to_sys remote)"
+	check_eq "no_dst_page = pages the driver gave no destination (--fail-alloc)" \
+		"${a[tp_md_reason_no_dst_page]}" "$(( $(acct anon to_dev other) + $(acct anon to_sys other) ))"
+	check_eq "no_dst_hole + insert_failed = holes that stayed holes" \
+		"$(( a[tp_md_reason_no_dst_hole] + a[tp_md_reason_insert_failed] ))" \
+		"$(( $(acct anon to_dev hole) + $(acct anon to_sys hole) ))"
+	for k in requested moved; do
+		for d in to_dev to_sys; do
+			check_eq "hmmbench --thp $d $k = 4 KiB $d $k" \
+				"$(acct_one thp $d $k)" "$(acct_one 4k $d $k)"
+		done
+	done
+	check_gt0 "hmmbench --thp: pages were PMD-mapped" "$(acct_one thp to_dev thp)"
+	check_eq "hmmbench 4 KiB: no page PMD-mapped" "$(acct_one 4k to_dev thp)" 0
+	check_eq "hmmbench --thp --pin: a whole huge page stayed" "$(acct_one pinthp to_dev pinned)" 512
+fi
+if [ -s "$out/acct-file.tp" ]; then
+	declare -A a
+	while read -r k v; do a[$k]=$v; done <"$out/acct-file.tp"
+	# Page cache stays: a 4 KiB page in migrate_*_pages() (not_anon), a
+	# shmem THP already in unmap, where the page cache's references to
+	# its 512 pages look like extra ones (extra_refs).
+	check_eq "file: not_anon + extra_refs = file pages that stayed" \
+		"$(( a[tp_md_reason_not_anon] + a[tp_md_reason_extra_refs] ))" "$(acct file to_dev file)"
+	check_gt0 "hmmbench --thp --file: shmem pages were PMD-mapped" "$(acct_one filethp to_dev thp)"
+	check_eq "hmmbench --thp --file: pages that stayed = 4 KiB --file" \
+		"$(acct_one filethp to_dev file)" "$(acct_one file4k to_dev file)"
+fi
 
 echo "zsmalloc:"
 check_gt0 "zs_page_isolate fired" "${c[tp_zs_page_isolate]}"

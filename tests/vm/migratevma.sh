@@ -6,7 +6,7 @@
 #  - every migration has all its stage times, and their total never
 #    exceeds hmmbench's own timing of the ioctls;
 #  - the driver failing one page per migration (--fail-alloc) shows as
-#    reason no_dst with that many pages on the patched kernel, and as
+#    reason no_dst_page with that many pages on the patched kernel, and as
 #    "unavailable" (not zero) on the stock one; a page a pipe holds (--pin)
 #    as extra_refs; untouched pages (--holes) as reason hole;
 #  - pagemove reads the tracer's log back: the same stage counts and
@@ -82,8 +82,8 @@ check_eq "pagemove timeline: 6 stage slices per migration" \
 run failalloc -- "$B/hmmbench" -s 8 -r 2 --fail-alloc ||
 	fail "migratevma traced hmmbench --fail-alloc" "$(tail -n 3 "$out/failalloc.err")"
 if [ "$PAGEMOVE_KERNEL" = patched ]; then
-	check_eq "reason no_dst: one page per round" \
-		"$(json "$out/failalloc.json" 'j["reasons_pages"]["no_dst"]')" 2
+	check_eq "reason no_dst_page: one page per round" \
+		"$(json "$out/failalloc.json" 'j["reasons_pages"]["no_dst_page"]')" 2
 	run pin -- "$B/hmmbench" -s 8 -r 2 --pin ||
 		fail "migratevma traced hmmbench --pin" "$(tail -n 3 "$out/pin.err")"
 	check_eq "reason extra_refs: the page a pipe holds, once per round" \
