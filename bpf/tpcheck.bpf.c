@@ -8,6 +8,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "pagemove/tpcheck.h"
 
 #define EBUSY 16
@@ -147,9 +148,42 @@ int BPF_PROG(fx_zs_migrate, struct page *newpage, struct page *page, int mode, i
 }
 SEC("fentry/zs_page_putback")
 int BPF_PROG(fn_zs_putback) { INC(fn_zs_page_putback); return 0; }
+/*
+ * Objects compaction migrated: obj_malloc() calls made by a task inside
+ * zs_compact() (migrate_zspage() allocates each object in the
+ * destination zspage; nothing else there allocates).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, u32);
+	__type(value, u8);
+} compacting SEC(".maps");
+
+SEC("fentry/zs_compact")
+int BPF_PROG(fn_zs_compact)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u8 one = 1;
+
+	bpf_map_update_elem(&compacting, &tid, &one, BPF_ANY);
+	return 0;
+}
+SEC("fentry/obj_malloc")
+int BPF_PROG(fn_obj_malloc)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_lookup_elem(&compacting, &tid))
+		INC(fn_obj_malloc_compacting);
+	return 0;
+}
 SEC("fexit/zs_compact")
 int BPF_PROG(fx_zs_compact, struct zs_pool *pool, unsigned long ret)
 {
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&compacting, &tid);
 	INC(fx_zs_compact);
 	ADD(fx_zs_compact_pages_freed, ret);
 	return 0;

@@ -51,6 +51,7 @@
 	X(fn_zs_page_putback)				\
 	X(fx_zs_compact)				\
 	X(fx_zs_compact_pages_freed)			\
+	X(fn_obj_malloc_compacting)			\
 	X(fx_zs_shrinker_scan)				\
 	X(fx_zs_shrinker_pages_freed)			\
 	/* balloon (mm/balloon.c) tracepoint */		\

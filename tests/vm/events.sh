@@ -347,6 +347,8 @@ check_gt0 "zs_compact_class freed pages" "${c[tp_zs_compact_class_pages_freed]}"
 check_eq "zs_compact_class pages freed = zs_compact() return values (fexit)" \
 	"${c[tp_zs_compact_class_pages_freed]}" "${c[fx_zs_compact_pages_freed]}"
 check_gt0 "zs_compact_class migrated objects" "${c[tp_zs_compact_class_objs]}"
+check_eq "zs_compact_class objects = obj_malloc() calls inside zs_compact() (fentry)" \
+	"${c[tp_zs_compact_class_objs]}" "${c[fn_obj_malloc_compacting]}"
 check_eq "hist: zs_compact_class pages freed for pool zram0 = its mm_stat pages_compacted" \
 	"$(hist_val zsmalloc/zs_compact_class pool=zram0 nr_pages_freed)" "$zc0"
 check_eq "hist: zs_compact_class pages freed for pool zram1 = its mm_stat pages_compacted" \
