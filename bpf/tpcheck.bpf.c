@@ -136,14 +136,66 @@ int BPF_PROG(fn_zs_migrate, struct page *newpage, struct page *page)
 		INC(fn_zs_page_migrate_no_zspage);
 	return 0;
 }
+/*
+ * Objects a successful migration moved, counted on the new page as
+ * zs_page_migrate() found them on the old one: the slots that start in
+ * the page (from its first_obj_offset, one class size apart) whose
+ * header has OBJ_ALLOCATED_TAG; a huge zspage's one object is tagged in
+ * its first page's handle.  The page's memory is read through the
+ * direct map (x86_64: page_offset_base, vmemmap_base).
+ */
+extern const void vmemmap_base __ksym;
+extern const void page_offset_base __ksym;
+#define OBJ_ALLOCATED_TAG	1UL
+#define ZS_PAGE_SIZE		4096U
+
+static unsigned int zs_page_objs(struct page *page)
+{
+	struct zpdesc *zp = (struct zpdesc *)page;
+	struct zspage *zspage = BPF_CORE_READ(zp, zspage);
+	unsigned long vmemmap = 0, pob = 0, addr, hdr;
+	unsigned int cls, size, off, n = 0, i;
+	struct size_class *class = NULL;
+	struct zs_pool *pool;
+
+	if (!zspage)
+		return 0;
+	pool = BPF_CORE_READ(zspage, pool);
+	cls = BPF_CORE_READ_BITFIELD_PROBED(zspage, class);
+	if (cls >= bpf_core_field_size(pool->size_class) / sizeof(void *))
+		return 0;
+	bpf_core_read(&class, sizeof(class), &pool->size_class[cls]);
+	size = BPF_CORE_READ(class, size);
+	if (BPF_CORE_READ_BITFIELD_PROBED(zspage, huge))
+		return BPF_CORE_READ(zp, handle) & OBJ_ALLOCATED_TAG;
+	if (size < 16)
+		return 0;
+	bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base);
+	bpf_probe_read_kernel(&pob, sizeof(pob), &page_offset_base);
+	addr = pob + ((unsigned long)page - vmemmap) / bpf_core_type_size(struct page) * ZS_PAGE_SIZE;
+	off = BPF_CORE_READ(zp, first_obj_offset) & 0xffffff;
+	for (i = 0; i < ZS_PAGE_SIZE / 16; i++) {
+		if (off >= ZS_PAGE_SIZE)
+			break;
+		hdr = 0;
+		bpf_probe_read_kernel(&hdr, sizeof(hdr), (void *)(addr + off));
+		if (hdr & OBJ_ALLOCATED_TAG)
+			n++;
+		off += size;
+	}
+	return n;
+}
+
 SEC("fexit/zs_page_migrate")
 int BPF_PROG(fx_zs_migrate, struct page *newpage, struct page *page, int mode, int ret)
 {
 	INC(fx_zs_page_migrate);
-	if (ret == 0)
+	if (ret == 0) {
 		INC(fx_zs_page_migrate_ok);
-	else if (ret == -EBUSY)
+		ADD(fx_zs_page_migrate_objs, zs_page_objs(newpage));
+	} else if (ret == -EBUSY) {
 		INC(fx_zs_page_migrate_busy);
+	}
 	return 0;
 }
 SEC("fentry/zs_page_putback")

@@ -48,6 +48,7 @@
 	X(fx_zs_page_migrate)				\
 	X(fx_zs_page_migrate_ok)			\
 	X(fx_zs_page_migrate_busy)			\
+	X(fx_zs_page_migrate_objs)			\
 	X(fn_zs_page_putback)				\
 	X(fx_zs_compact)				\
 	X(fx_zs_compact_pages_freed)			\

@@ -332,6 +332,8 @@ check_eq "zs_page_migrate_end success+freed = zs_page_migrate() returning 0" \
 check_eq "zs_page_migrate_end names a pool exactly when the zspage exists" \
 	"${c[tp_zs_page_migrate_pool_wrong]}" 0
 check_gt0 "zs_page_migrate_end moved objects" "${c[tp_zs_page_migrate_objs]}"
+check_eq "zs_page_migrate_end objects = allocated slots on the new pages (fexit walk)" \
+	"${c[tp_zs_page_migrate_objs]}" "${c[fx_zs_page_migrate_objs]}"
 hz0=$(hist_val zsmalloc/zs_page_migrate_end pool=zram0 hitcount)
 hz1=$(hist_val zsmalloc/zs_page_migrate_end pool=zram1 hitcount)
 check_gt0 "hist: zs_page_migrate_end for pool zram0" "$hz0"
