@@ -172,7 +172,9 @@ static unsigned int zs_page_objs(struct page *page)
 		return 0;
 	bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base);
 	bpf_probe_read_kernel(&pob, sizeof(pob), &page_offset_base);
-	addr = pob + ((unsigned long)page - vmemmap) / bpf_core_type_size(struct page) * ZS_PAGE_SIZE;
+	/* The pointer as a number: the verifier refuses arithmetic on it. */
+	bpf_probe_read_kernel(&addr, sizeof(addr), &page);
+	addr = pob + (addr - vmemmap) / bpf_core_type_size(struct page) * ZS_PAGE_SIZE;
 	off = BPF_CORE_READ(zp, first_obj_offset) & 0xffffff;
 	for (i = 0; i < ZS_PAGE_SIZE / 16; i++) {
 		if (off >= ZS_PAGE_SIZE)
