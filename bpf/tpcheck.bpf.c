@@ -203,10 +203,16 @@ int BPF_PROG(fx_zs_migrate, struct page *newpage, struct page *page, int mode, i
 SEC("fentry/zs_page_putback")
 int BPF_PROG(fn_zs_putback) { INC(fn_zs_page_putback); return 0; }
 /*
- * Objects compaction migrated: obj_malloc() calls made by a task inside
- * zs_compact() (migrate_zspage() allocates each object in the
- * destination zspage; nothing else there allocates).
+ * Compaction runs through zs_compact() (zram's compact file) or
+ * zs_shrinker_scan(), into which the compiler may inline zs_compact(): a
+ * task inside either is compacting.  Its pages freed are counted once,
+ * from zs_shrinker_scan()'s return when the shrinker started it, from
+ * zs_compact()'s otherwise; its objects migrated are its obj_malloc()
+ * calls (migrate_zspage() allocates each object in the destination
+ * zspage; nothing else there allocates).
  */
+#define IN_COMPACT	1
+#define IN_SHRINKER	2
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
@@ -214,15 +220,36 @@ struct {
 	__type(value, u8);
 } compacting SEC(".maps");
 
-SEC("fentry/zs_compact")
-int BPF_PROG(fn_zs_compact)
+static void compacting_set(u8 bit)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	u8 one = 1;
+	u8 *v = bpf_map_lookup_elem(&compacting, &tid), nv = bit;
 
-	bpf_map_update_elem(&compacting, &tid, &one, BPF_ANY);
-	return 0;
+	if (v)
+		nv |= *v;
+	bpf_map_update_elem(&compacting, &tid, &nv, BPF_ANY);
 }
+/* Clears @bit; returns the bits that were set before. */
+static u8 compacting_clear(u8 bit)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u8 *v = bpf_map_lookup_elem(&compacting, &tid), old, nv;
+
+	if (!v)
+		return 0;
+	old = *v;
+	nv = old & ~bit;
+	if (nv)
+		bpf_map_update_elem(&compacting, &tid, &nv, BPF_ANY);
+	else
+		bpf_map_delete_elem(&compacting, &tid);
+	return old;
+}
+
+SEC("fentry/zs_compact")
+int BPF_PROG(fn_zs_compact) { compacting_set(IN_COMPACT); return 0; }
+SEC("fentry/zs_shrinker_scan")
+int BPF_PROG(fn_zs_shrinker) { compacting_set(IN_SHRINKER); return 0; }
 SEC("fentry/obj_malloc")
 int BPF_PROG(fn_obj_malloc)
 {
@@ -235,11 +262,9 @@ int BPF_PROG(fn_obj_malloc)
 SEC("fexit/zs_compact")
 int BPF_PROG(fx_zs_compact, struct zs_pool *pool, unsigned long ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&compacting, &tid);
 	INC(fx_zs_compact);
-	ADD(fx_zs_compact_pages_freed, ret);
+	if (!(compacting_clear(IN_COMPACT) & IN_SHRINKER))
+		ADD(fx_zs_compact_pages_freed, ret);
 	return 0;
 }
 #define SHRINK_STOP (~0UL - 1)
@@ -247,9 +272,12 @@ SEC("fexit/zs_shrinker_scan")
 int BPF_PROG(fx_zs_shrinker, struct shrinker *shrinker, struct shrink_control *sc,
 	     unsigned long ret)
 {
+	compacting_clear(IN_SHRINKER);
 	INC(fx_zs_shrinker_scan);
-	if (ret != SHRINK_STOP)
+	if (ret != SHRINK_STOP) {
 		ADD(fx_zs_shrinker_pages_freed, ret);
+		ADD(fx_zs_compact_pages_freed, ret);
+	}
 	return 0;
 }
 

@@ -112,12 +112,16 @@ int main(int argc, char **argv)
 		struct bpf_link *link = bpf_program__attach(prog);
 
 		/*
-		 * A tracepoint the running kernel does not have: its counters
-		 * stay 0 and the caller is told, so that a kernel with another
-		 * version of the series fails the checks that need it.
+		 * A tracepoint the running kernel does not have (ENOENT), or
+		 * has with fewer arguments than the program reads (EINVAL):
+		 * its counters stay 0 and the caller is told, so that a kernel
+		 * with another version of the series fails the checks that
+		 * need it.
 		 */
-		if (!link && errno == ENOENT && !strncmp(sec, "raw_tp/", 7)) {
-			printf("tpcheck: no tracepoint %s\n", sec + 7);
+		if (!link && (errno == ENOENT || errno == EINVAL) &&
+		    !strncmp(sec, "raw_tp/", 7)) {
+			printf("tpcheck: no tracepoint %s%s\n", sec + 7,
+			       errno == EINVAL ? " with these arguments" : "");
 			missing++;
 			continue;
 		}

@@ -109,8 +109,8 @@ if ! grep -q '^tpcheck: ready' "$out/tpcheck.log"; then
 fi
 pass "tpcheck attached its tracepoint and fentry/fexit programs"
 # A tracepoint it could not find is a FAIL here (its counts stay 0).
-while read -r _ _ _ ev; do
-	fail "tpcheck found tracepoint $ev" "the kernel has no such event"
+while read -r _ _ _ ev rest; do
+	fail "tpcheck found tracepoint $ev" "the kernel has no such event${rest:+ ($rest)}"
 done < <(grep '^tpcheck: no tracepoint ' "$out/tpcheck.log")
 
 # hmm-tests drive migrate_vma_* and migrate_device_* through lib/test_hmm.c.
@@ -346,10 +346,10 @@ check_gt0_or_skip "zs_page_putback fired" "${c[tp_zs_page_putback]}" \
 	"no migration failed for good (busy pages are retried until they move)"
 # Compaction: what mm_stat cannot say, checked against what it can.
 check_gt0 "zs_compact_class freed pages" "${c[tp_zs_compact_class_pages_freed]}"
-check_eq "zs_compact_class pages freed = zs_compact() return values (fexit)" \
+check_eq "zs_compact_class pages freed = zs_compact() and zs_shrinker_scan() returns (fexit)" \
 	"${c[tp_zs_compact_class_pages_freed]}" "${c[fx_zs_compact_pages_freed]}"
 check_gt0 "zs_compact_class migrated objects" "${c[tp_zs_compact_class_objs]}"
-check_eq "zs_compact_class objects = obj_malloc() calls inside zs_compact() (fentry)" \
+check_eq "zs_compact_class objects = obj_malloc() calls while compacting (fentry)" \
 	"${c[tp_zs_compact_class_objs]}" "${c[fn_obj_malloc_compacting]}"
 check_eq "hist: zs_compact_class pages freed for pool zram0 = its mm_stat pages_compacted" \
 	"$(hist_val zsmalloc/zs_compact_class pool=zram0 nr_pages_freed)" "$zc0"
