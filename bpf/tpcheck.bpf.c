@@ -267,7 +267,7 @@ int BPF_PROG(fx_zs_compact, struct zs_pool *pool, unsigned long ret)
 		ADD(fx_zs_compact_pages_freed, ret);
 	return 0;
 }
-#define SHRINK_STOP (~0UL - 1)
+#define SHRINK_STOP (~0UL)	/* include/linux/shrinker.h */
 SEC("fexit/zs_shrinker_scan")
 int BPF_PROG(fx_zs_shrinker, struct shrinker *shrinker, struct shrink_control *sc,
 	     unsigned long ret)
