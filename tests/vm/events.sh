@@ -60,6 +60,22 @@ for sys in migrate_device zsmalloc balloon virtio_balloon; do
 	fi
 done
 
+# Every value an event prints has its key ("op=%s", never a bare "%s").
+for sys in zsmalloc balloon virtio_balloon; do
+	bare=
+	for ev in ${EVENTS[$sys]}; do
+		f=$T/$sys/$ev/format
+		[ -f "$f" ] || continue
+		fmt=$(sed -n 's/^print fmt: "\([^"]*\)".*/\1/p' "$f")
+		grep -qP '(?<!=)(?<!=0x)%' <<<"$fmt" && bare="$bare $ev"
+	done
+	if [ -z "$bare" ]; then
+		pass "$sys events print every value with its key"
+	else
+		fail "$sys events print every value with its key" "bare values in:$bare"
+	fi
+done
+
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 # tracefs hist triggers on some events: a second, BPF-free count of them,
