@@ -63,9 +63,9 @@ done
 # Every value an event prints has its key ("op=%s", never a bare "%s").
 for sys in zsmalloc balloon virtio_balloon; do
 	bare=
-	for ev in ${EVENTS[$sys]}; do
-		f=$T/$sys/$ev/format
+	for f in "$T/$sys"/*/format; do
 		[ -f "$f" ] || continue
+		ev=$(basename "$(dirname "$f")")
 		fmt=$(sed -n 's/^print fmt: "\([^"]*\)".*/\1/p' "$f")
 		grep -qP '(?<!=)(?<!=0x)%' <<<"$fmt" && bare="$bare $ev"
 	done
