@@ -25,7 +25,8 @@ T=/sys/kernel/tracing/events
 for sys in zsmalloc balloon virtio_balloon; do
 	[ -d $T/$sys ] && echo 0 >$T/$sys/enable
 done
-busy_ns() { awk '/^cpu[0-9]/ { s += $8 } END { printf "%d\n", s }' /proc/schedstat; }
+# (%.0f: awk's %d stops at 2^31 - 1.)
+busy_ns() { awk '/^cpu[0-9]/ { s += $8 } END { printf "%.0f\n", s }' /proc/schedstat; }
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 say() { echo "bench-zb kernel=$kernel round=$1 phase=$2 ns=$3"; }
 
