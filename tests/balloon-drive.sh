@@ -5,7 +5,7 @@
 #   "pagemove: balloon ready"     -> shrink the guest by MIB, wait until done
 #   "pagemove: balloon inflated"  -> give the memory back, wait until done
 #   "pagemove: balloon squeeze"   -> ask for all but SQUEEZE_MIB (default
-#                                    96) of the guest, wait until the
+#                                    256) of the guest, wait until the
 #                                    balloon stops growing (the driver
 #                                    cannot allocate), give it all back
 #                                    (not with SQUEEZE_MIB=0)
@@ -15,7 +15,7 @@
 # usage: tests/balloon-drive.sh QMP_SOCKET VM_LOG [MIB]
 set -u
 sock=$1 vmlog=$2 mib=${3:-512}
-squeeze=${SQUEEZE_MIB:-96}
+squeeze=${SQUEEZE_MIB:-256}
 timeout=${BALLOON_TIMEOUT:-600}
 
 say() { printf 'balloon-drive: %s\n' "$*"; }

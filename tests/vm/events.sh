@@ -260,8 +260,18 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 	echo "pagemove: balloon inflated"
 	wait_vmstat balloon_deflate "$deflate0" $want_pfns ||
 		fail "balloon deflated by the host" "balloon_deflate +$(( $(vmstat balloon_deflate) - deflate0 ))"
-	# The squeeze: the host waits until the balloon stops growing, then
-	# deflates it; we wait until it is empty again.
+	# The squeeze: 640 MiB of anonymous memory (no swap: the balloon
+	# cannot get it) leave the host's target out of reach, so the driver
+	# runs out of pages; the hog is also the OOM killer's first choice
+	# should anything else run short.  The host waits until the balloon
+	# stops growing, then deflates it; we wait until it is empty again.
+	python3 -c 'import os, signal, time
+open("/proc/self/oom_score_adj", "w").write("1000")
+hog = bytearray(640 << 20)
+for i in range(0, len(hog), 4096): hog[i] = 1
+signal.pause()' &
+	hog=$!
+	sleep 5
 	b0=$(ballooned)
 	echo "pagemove: balloon squeeze"
 	for _ in $(seq 1200); do
@@ -269,6 +279,8 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 		[ $squeezed = 1 ] && [ "$(ballooned)" -le "$b0" ] && break
 		sleep 0.5
 	done
+	kill $hog 2>/dev/null
+	wait $hog 2>/dev/null
 	if [ $squeezed = 1 ] && [ "$(ballooned)" -le "$b0" ]; then
 		pass "host squeezed the balloon and gave the memory back"
 	else
