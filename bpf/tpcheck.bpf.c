@@ -9,15 +9,18 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "pagemove/tpcheck.h"
 
 #define EBUSY 16
 
-/* From the series' trace headers (include/trace/events/{zsmalloc,balloon}.h). */
+/*
+ * From the series' trace headers (include/trace/events/zsmalloc.h,
+ * drivers/virtio/virtio_balloon_trace.h): enum values and event
+ * arguments, in the order the TP_PROTOs give them.
+ */
 #define ZS_MIGRATE_SUCCESS	0
 #define ZS_MIGRATE_BUSY		1
-#define BALLOON_DIR_INFLATE	0
-#define BALLOON_DIR_DEFLATE	1
 
 struct tpcheck_counts counts;
 
@@ -269,14 +272,26 @@ int BPF_PROG(fx_device_finalize, unsigned long *src_pfns, unsigned long *dst_pfn
 	return 0;
 }
 
-/* zsmalloc */
+/*
+ * zsmalloc.  The series' events take the objects the functions hold
+ * (pages, pool, class); what they report is compared with what the
+ * functions themselves return, read at fentry/fexit.
+ */
+#define ZS_MIGRATE_FREED	2
+
 SEC("raw_tp/zs_page_isolate")
-int BPF_PROG(tp_zs_isolate) { INC(tp_zs_page_isolate); return 0; }
+int BPF_PROG(tp_zs_isolate, struct page *page, bool isolated)
+{
+	INC(tp_zs_page_isolate);
+	if (isolated)
+		INC(tp_zs_page_isolate_ok);
+	return 0;
+}
 SEC("raw_tp/zs_page_migrate_begin")
 int BPF_PROG(tp_zs_migrate_begin) { INC(tp_zs_page_migrate_begin); return 0; }
 SEC("raw_tp/zs_page_migrate_end")
-int BPF_PROG(tp_zs_migrate_end, unsigned long pfn, unsigned long newpfn,
-	     unsigned int class_size, unsigned int nr_objs, int result)
+int BPF_PROG(tp_zs_migrate_end, struct zs_pool *pool, struct size_class *class,
+	     struct page *page, struct page *newpage, unsigned int nr_objs, int result)
 {
 	INC(tp_zs_page_migrate_end);
 	ADD(tp_zs_page_migrate_objs, nr_objs);
@@ -284,78 +299,197 @@ int BPF_PROG(tp_zs_migrate_end, unsigned long pfn, unsigned long newpfn,
 		INC(tp_zs_page_migrate_success);
 	else if (result == ZS_MIGRATE_BUSY)
 		INC(tp_zs_page_migrate_busy);
+	else if (result == ZS_MIGRATE_FREED)
+		INC(tp_zs_page_migrate_freed);
+	/* A pool is named unless the zspage is gone, and only then. */
+	if (!pool != (result == ZS_MIGRATE_FREED))
+		INC(tp_zs_page_migrate_pool_wrong);
 	return 0;
 }
 SEC("raw_tp/zs_page_putback")
 int BPF_PROG(tp_zs_putback) { INC(tp_zs_page_putback); return 0; }
-SEC("raw_tp/zs_compact_begin")
-int BPF_PROG(tp_zs_compact_begin) { INC(tp_zs_compact_begin); return 0; }
-SEC("raw_tp/zs_compact_end")
-int BPF_PROG(tp_zs_compact_end, const char *pool, unsigned int class_size,
-	     unsigned long nr_objs_migrated, unsigned long nr_pages_freed)
-{
-	INC(tp_zs_compact_end);
-	ADD(tp_zs_compact_pages_freed, nr_pages_freed);
-	return 0;
-}
 SEC("raw_tp/zs_compact_class")
-int BPF_PROG(tp_zs_compact_class, const char *pool, unsigned int class_size,
+int BPF_PROG(tp_zs_compact_class, struct zs_pool *pool, struct size_class *class,
 	     unsigned long nr_objs_migrated, unsigned long nr_pages_freed)
 {
 	INC(tp_zs_compact_class);
+	ADD(tp_zs_compact_class_objs, nr_objs_migrated);
 	ADD(tp_zs_compact_class_pages_freed, nr_pages_freed);
 	return 0;
 }
+SEC("raw_tp/zs_shrinker_scan")
+int BPF_PROG(tp_zs_shrinker, struct zs_pool *pool, struct shrink_control *sc,
+	     unsigned long nr_pages_freed)
+{
+	INC(tp_zs_shrinker_scan);
+	ADD(tp_zs_shrinker_pages_freed, nr_pages_freed);
+	return 0;
+}
 
-SEC("fentry/zs_page_isolate")
-int BPF_PROG(fn_zs_isolate) { INC(fn_zs_page_isolate); return 0; }
+SEC("fexit/zs_page_isolate")
+int BPF_PROG(fx_zs_isolate, struct page *page, int mode, bool ret)
+{
+	INC(fx_zs_page_isolate);
+	if (ret)
+		INC(fx_zs_page_isolate_ok);
+	return 0;
+}
+/* page->private is the zspage; none: zs_page_migrate() takes the freed path. */
+SEC("fentry/zs_page_migrate")
+int BPF_PROG(fn_zs_migrate, struct page *newpage, struct page *page)
+{
+	if (!BPF_CORE_READ(page, private))
+		INC(fn_zs_page_migrate_no_zspage);
+	return 0;
+}
+/*
+ * Objects a successful migration moved, counted on the new page as
+ * zs_page_migrate() found them on the old one: the slots that start in
+ * the page (from its first_obj_offset, one class size apart) whose
+ * header has OBJ_ALLOCATED_TAG; a huge zspage's one object is tagged in
+ * its first page's handle.  The page's memory is read through the
+ * direct map (x86_64: page_offset_base, vmemmap_base).
+ */
+extern const void vmemmap_base __ksym;
+extern const void page_offset_base __ksym;
+#define OBJ_ALLOCATED_TAG	1UL
+#define ZS_PAGE_SIZE		4096U
+
+static unsigned int zs_page_objs(struct page *page)
+{
+	struct zpdesc *zp = (struct zpdesc *)page;
+	struct zspage *zspage = BPF_CORE_READ(zp, zspage);
+	unsigned long vmemmap = 0, pob = 0, addr, hdr;
+	unsigned int cls, size, off, n = 0, i;
+	struct size_class *class = NULL;
+	struct zs_pool *pool;
+
+	if (!zspage)
+		return 0;
+	pool = BPF_CORE_READ(zspage, pool);
+	cls = BPF_CORE_READ_BITFIELD_PROBED(zspage, class);
+	if (cls >= bpf_core_field_size(pool->size_class) / sizeof(void *))
+		return 0;
+	bpf_core_read(&class, sizeof(class), &pool->size_class[cls]);
+	size = BPF_CORE_READ(class, size);
+	if (BPF_CORE_READ_BITFIELD_PROBED(zspage, huge))
+		return BPF_CORE_READ(zp, handle) & OBJ_ALLOCATED_TAG;
+	if (size < 16)
+		return 0;
+	bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base);
+	bpf_probe_read_kernel(&pob, sizeof(pob), &page_offset_base);
+	/* The pointer as a number: the verifier refuses arithmetic on it. */
+	bpf_probe_read_kernel(&addr, sizeof(addr), &page);
+	addr = pob + (addr - vmemmap) / bpf_core_type_size(struct page) * ZS_PAGE_SIZE;
+	off = BPF_CORE_READ(zp, first_obj_offset) & 0xffffff;
+	for (i = 0; i < ZS_PAGE_SIZE / 16; i++) {
+		if (off >= ZS_PAGE_SIZE)
+			break;
+		hdr = 0;
+		bpf_probe_read_kernel(&hdr, sizeof(hdr), (void *)(addr + off));
+		if (hdr & OBJ_ALLOCATED_TAG)
+			n++;
+		off += size;
+	}
+	return n;
+}
+
 SEC("fexit/zs_page_migrate")
 int BPF_PROG(fx_zs_migrate, struct page *newpage, struct page *page, int mode, int ret)
 {
 	INC(fx_zs_page_migrate);
-	if (ret == 0)
+	if (ret == 0) {
 		INC(fx_zs_page_migrate_ok);
-	else if (ret == -EBUSY)
+		ADD(fx_zs_page_migrate_objs, zs_page_objs(newpage));
+	} else if (ret == -EBUSY) {
 		INC(fx_zs_page_migrate_busy);
+	}
 	return 0;
 }
 SEC("fentry/zs_page_putback")
 int BPF_PROG(fn_zs_putback) { INC(fn_zs_page_putback); return 0; }
+/*
+ * Compaction runs through zs_compact() (zram's compact file) or
+ * zs_shrinker_scan(), into which the compiler may inline zs_compact(): a
+ * task inside either is compacting.  Its pages freed are counted once,
+ * from zs_shrinker_scan()'s return when the shrinker started it, from
+ * zs_compact()'s otherwise; its objects migrated are its obj_malloc()
+ * calls (migrate_zspage() allocates each object in the destination
+ * zspage; nothing else there allocates).
+ */
+#define IN_COMPACT	1
+#define IN_SHRINKER	2
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, u32);
+	__type(value, u8);
+} compacting SEC(".maps");
+
+static void compacting_set(u8 bit)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u8 *v = bpf_map_lookup_elem(&compacting, &tid), nv = bit;
+
+	if (v)
+		nv |= *v;
+	bpf_map_update_elem(&compacting, &tid, &nv, BPF_ANY);
+}
+/* Clears @bit; returns the bits that were set before. */
+static u8 compacting_clear(u8 bit)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u8 *v = bpf_map_lookup_elem(&compacting, &tid), old, nv;
+
+	if (!v)
+		return 0;
+	old = *v;
+	nv = old & ~bit;
+	if (nv)
+		bpf_map_update_elem(&compacting, &tid, &nv, BPF_ANY);
+	else
+		bpf_map_delete_elem(&compacting, &tid);
+	return old;
+}
+
+SEC("fentry/zs_compact")
+int BPF_PROG(fn_zs_compact) { compacting_set(IN_COMPACT); return 0; }
+SEC("fentry/zs_shrinker_scan")
+int BPF_PROG(fn_zs_shrinker) { compacting_set(IN_SHRINKER); return 0; }
+SEC("fentry/obj_malloc")
+int BPF_PROG(fn_obj_malloc)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_lookup_elem(&compacting, &tid))
+		INC(fn_obj_malloc_compacting);
+	return 0;
+}
 SEC("fexit/zs_compact")
 int BPF_PROG(fx_zs_compact, struct zs_pool *pool, unsigned long ret)
 {
-	ADD(fx_zs_compact_pages_freed, ret);
+	INC(fx_zs_compact);
+	if (!(compacting_clear(IN_COMPACT) & IN_SHRINKER))
+		ADD(fx_zs_compact_pages_freed, ret);
+	return 0;
+}
+#define SHRINK_STOP (~0UL)	/* include/linux/shrinker.h */
+SEC("fexit/zs_shrinker_scan")
+int BPF_PROG(fx_zs_shrinker, struct shrinker *shrinker, struct shrink_control *sc,
+	     unsigned long ret)
+{
+	compacting_clear(IN_SHRINKER);
+	INC(fx_zs_shrinker_scan);
+	if (ret != SHRINK_STOP) {
+		ADD(fx_zs_shrinker_pages_freed, ret);
+		ADD(fx_zs_compact_pages_freed, ret);
+	}
 	return 0;
 }
 
-/* balloon */
-SEC("raw_tp/balloon_batch_begin")
-int BPF_PROG(tp_bl_batch_begin, int dir, unsigned int requested_pfns)
-{
-	INC(tp_balloon_batch_begin);
-	if (dir == BALLOON_DIR_DEFLATE)
-		INC(tp_balloon_deflate_batches);
-	return 0;
-}
-SEC("raw_tp/balloon_batch_end")
-int BPF_PROG(tp_bl_batch_end, int dir, unsigned int requested_pfns,
-	     unsigned int done_pfns)
-{
-	INC(tp_balloon_batch_end);
-	if (dir == BALLOON_DIR_INFLATE)
-		ADD(tp_balloon_inflated_pfns, done_pfns);
-	else
-		ADD(tp_balloon_deflated_pfns, done_pfns);
-	return 0;
-}
-SEC("raw_tp/balloon_page_alloc_fail")
-int BPF_PROG(tp_bl_alloc_fail) { INC(tp_balloon_page_alloc_fail); return 0; }
-SEC("raw_tp/balloon_tell_host_begin")
-int BPF_PROG(tp_bl_tell_begin) { INC(tp_balloon_tell_host_begin); return 0; }
-SEC("raw_tp/balloon_tell_host_end")
-int BPF_PROG(tp_bl_tell_end) { INC(tp_balloon_tell_host_end); return 0; }
+/* balloon: the generic migration event (mm/balloon.c) */
 SEC("raw_tp/balloon_page_migrate")
-int BPF_PROG(tp_bl_migrate, unsigned long pfn, unsigned long newpfn, int result)
+int BPF_PROG(tp_bl_migrate, struct page *page, struct page *newpage, int result)
 {
 	INC(tp_balloon_page_migrate);
 	if (result == 0)
@@ -363,9 +497,115 @@ int BPF_PROG(tp_bl_migrate, unsigned long pfn, unsigned long newpfn, int result)
 	return 0;
 }
 
+/* virtio_balloon: the driver's own events */
+#define VB_OP_INFLATE	0
+#define VB_OP_DEFLATE	1
+#define VB_OP_MIGRATE	2
+#define VB_VQ_INFLATE	0	/* enum virtio_balloon_vq */
+#define VB_VQ_DEFLATE	1
+
+SEC("raw_tp/virtio_balloon_batch_begin")
+int BPF_PROG(tp_vb_batch_begin, struct virtio_balloon *vb, int op,
+	     unsigned int requested, unsigned int done)
+{
+	if (op == VB_OP_INFLATE)
+		INC(tp_vb_begin_inflate);
+	else if (op == VB_OP_DEFLATE)
+		INC(tp_vb_begin_deflate);
+	else if (op == VB_OP_MIGRATE)
+		INC(tp_vb_begin_migrate);
+	return 0;
+}
+SEC("raw_tp/virtio_balloon_batch_end")
+int BPF_PROG(tp_vb_batch_end, struct virtio_balloon *vb, int op,
+	     unsigned int requested, unsigned int done)
+{
+	if (op == VB_OP_INFLATE) {
+		INC(tp_vb_end_inflate);
+		ADD(tp_vb_done_inflate, done);
+		if (done)
+			INC(tp_vb_end_inflate_some);
+	} else if (op == VB_OP_DEFLATE) {
+		INC(tp_vb_end_deflate);
+		ADD(tp_vb_done_deflate, done);
+		if (done)
+			INC(tp_vb_end_deflate_some);
+	} else if (op == VB_OP_MIGRATE) {
+		INC(tp_vb_end_migrate);
+		ADD(tp_vb_done_migrate, done);
+	}
+	return 0;
+}
+SEC("raw_tp/virtio_balloon_alloc_fail")
+int BPF_PROG(tp_vb_alloc_fail) { INC(tp_vb_alloc_fail); return 0; }
+SEC("raw_tp/virtio_balloon_tell_host_begin")
+int BPF_PROG(tp_vb_tell_begin, struct virtio_balloon *vb, struct virtqueue *vq)
+{
+	unsigned int idx = BPF_CORE_READ(vq, index);
+
+	if (idx == VB_VQ_INFLATE)
+		INC(tp_vb_tell_begin_ivq);
+	else if (idx == VB_VQ_DEFLATE)
+		INC(tp_vb_tell_begin_dvq);
+	return 0;
+}
+SEC("raw_tp/virtio_balloon_tell_host_end")
+int BPF_PROG(tp_vb_tell_end, struct virtio_balloon *vb, struct virtqueue *vq,
+	     int err, unsigned int len)
+{
+	unsigned int idx = BPF_CORE_READ(vq, index);
+	unsigned int n = BPF_CORE_READ(vb, num_pfns);
+
+	INC(tp_vb_tell_end);
+	if (err) {
+		INC(tp_vb_tell_err);
+		return 0;
+	}
+	if (idx == VB_VQ_INFLATE)
+		ADD(tp_vb_tell_pfns_ivq, n);
+	else if (idx == VB_VQ_DEFLATE)
+		ADD(tp_vb_tell_pfns_dvq, n);
+	return 0;
+}
+SEC("raw_tp/virtio_balloon_target")
+int BPF_PROG(tp_vb_target) { INC(tp_vb_target); return 0; }
+
 SEC("fentry/tell_host")
-int BPF_PROG(fn_tell_host) { INC(fn_tell_host); return 0; }
-SEC("fentry/leak_balloon")
-int BPF_PROG(fn_leak_balloon) { INC(fn_leak_balloon); return 0; }
+int BPF_PROG(fn_tell_host, struct virtio_balloon *vb, struct virtqueue *vq)
+{
+	unsigned int idx = BPF_CORE_READ(vq, index);
+
+	if (idx == VB_VQ_INFLATE)
+		INC(fn_tell_host_ivq);
+	else if (idx == VB_VQ_DEFLATE)
+		INC(fn_tell_host_dvq);
+	return 0;
+}
+SEC("fexit/tell_host")
+int BPF_PROG(fx_tell_host) { INC(fx_tell_host); return 0; }
+SEC("fexit/leak_balloon")
+int BPF_PROG(fx_leak_balloon, struct virtio_balloon *vb, size_t num, unsigned int ret)
+{
+	INC(fx_leak_balloon);
+	ADD(fx_leak_balloon_pfns, ret);
+	return 0;
+}
+SEC("fexit/virtballoon_migratepage")
+int BPF_PROG(fx_vb_migratepage, struct balloon_dev_info *info, struct page *newpage,
+	     struct page *page, int mode, int ret)
+{
+	if (ret == 0)
+		INC(fx_vb_migratepage_ok);
+	return 0;
+}
+SEC("fentry/balloon_page_enqueue")
+int BPF_PROG(fn_balloon_enqueue) { INC(fn_balloon_page_enqueue); return 0; }
+SEC("fexit/balloon_page_alloc")
+int BPF_PROG(fx_balloon_alloc, struct page *ret)
+{
+	if (!ret)
+		INC(fx_balloon_page_alloc_null);
+	return 0;
+}
 
 char LICENSE[] SEC("license") = "GPL";

@@ -90,6 +90,50 @@ awk '
 	}' "$out/migratevma-cost.log" | tee -a "$out/migratevma-cost.txt"
 log "migratevma overhead (goal: traced >= 98% of untraced, i.e. BPF time <= 2% of the ioctls'); table in $out/migratevma-cost.txt"
 
+# The zsmalloc and virtio_balloon paths with their tracepoints compiled in
+# but off, against stock: zram writes, compaction, zspage migration by
+# offlining, balloon inflate/deflate driven over QMP; guest CPU time per
+# phase under QEMU's instruction counter (tests/bench/zs-balloon-cost.sh).
+zb_log=$out/zs-balloon-cost.log
+: >"$zb_log"
+for k in stock patched; do
+	[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"
+	sock=$BUILD/vm/qmp-bench-$k.sock vmlog=$out/zs-balloon-$k.vmlog
+	rm -f "$sock"
+	: >"$vmlog"
+	bash "$TOP/tests/bench/balloon-host.sh" "$sock" "$vmlog" &
+	host=$!
+	log "$k kernel: zs-balloon-cost.sh, $rounds rounds, instruction counter"
+	PAGEMOVE_ICOUNT=1 bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -q "$sock" -- \
+		PAGEMOVE_BALLOON=1 bash "$TOP/tests/bench/zs-balloon-cost.sh" "$rounds" >"$vmlog" 2>&1 || true
+	wait "$host" || log "$k: the balloon host driver failed (see $vmlog)"
+	grep '^bench-zb ' "$vmlog" | tee -a "$zb_log" >/dev/null
+done
+grep -q '^bench-zb kernel=patched' "$zb_log" ||
+	die "no zsmalloc/balloon measurements from the patched kernel (see $out/zs-balloon-patched.vmlog)"
+awk "$MEDIAN"'
+	/^bench-zb / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		key = f["phase"] " " f["kernel"]
+		n[key]++; v[key, n[key]] = f["ns"] / 1e6
+	}
+	END {
+		printf "%-8s %5s %22s %22s %9s\n", "phase", "runs", "stock ms (min-max)", "patched ms (min-max)", "cost"
+		split("write compact migrate inflate deflate", P, " ")
+		for (p = 1; p <= 5; p++) {
+			s = P[p] " stock"; q = P[p] " patched"
+			if (!n[s] || !n[q]) continue
+			ms = median(s); ls = lo[s]; hs = hi[s]
+			mq = median(q)
+			printf "%-8s %5d %8.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %+8.2f%%\n", P[p], n[q], ms, ls, hs, mq, lo[q], hi[q], 100 * (mq / ms - 1)
+		}
+	}' "$zb_log" | tee "$out/zs-balloon-cost.txt"
+log "zsmalloc/balloon paths, events off vs stock, guest CPU time under -icount (goal: cost <= 0.5%); table in $out/zs-balloon-cost.txt"
+
+# pagemove report speed, one core, page cache warm: the median of ROUNDS
+# runs over a synthetic log of 10 M stage records shaped like migratevma's
+# (373 MB), with the largest resident set of a run.
+
 # pagemove report speed against perf script and perf report --stdio
 # (tests/bench/report-speed.sh: on the host, side by side, ROUNDS rounds).
 make -C "$TOP" --no-print-directory analysis build/bench/mklog >/dev/null

@@ -59,8 +59,12 @@ trap 'rm -f "$cmdfile"' EXIT
 	printf '%s\n' "$*"
 } >"$cmdfile"
 
-opts=()
-[ -n "$qmp" ] && opts+=(--qemu-opts="-qmp unix:$qmp,server=on,wait=off")
+opts=() qopts=
+[ -n "$qmp" ] && qopts="-qmp unix:$qmp,server=on,wait=off"
+# PAGEMOVE_ICOUNT=1: QEMU's instruction counter, for deterministic guest
+# timing (make bench; DESIGN.md).
+[ "${PAGEMOVE_ICOUNT:-0}" = 1 ] && qopts="$qopts -icount shift=0,sleep=off -accel tcg,thread=single"
+[ -n "$qopts" ] && opts+=(--qemu-opts="$qopts")
 
 runlog=$(mktemp "$BUILD/vm/run.XXXXXX")
 trap 'rm -f "$cmdfile" "$runlog"' EXIT

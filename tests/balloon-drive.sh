@@ -4,11 +4,18 @@
 # output for the guest's cues and drive QEMU's balloon over QMP.
 #   "pagemove: balloon ready"     -> shrink the guest by MIB, wait until done
 #   "pagemove: balloon inflated"  -> give the memory back, wait until done
-# Prints what it did and how long each step took.
+#   "pagemove: balloon squeeze"   -> ask for all but SQUEEZE_MIB (default
+#                                    256) of the guest, wait until the
+#                                    balloon stops growing (the driver
+#                                    cannot allocate), give it all back
+#                                    (not with SQUEEZE_MIB=0)
+# Prints what it did and how long each step took; exits non-zero when a
+# step fails.
 #
 # usage: tests/balloon-drive.sh QMP_SOCKET VM_LOG [MIB]
 set -u
 sock=$1 vmlog=$2 mib=${3:-512}
+squeeze=${SQUEEZE_MIB:-256}
 timeout=${BALLOON_TIMEOUT:-600}
 
 say() { printf 'balloon-drive: %s\n' "$*"; }
@@ -58,4 +65,26 @@ say "guest has $((full >> 20)) MiB; inflating by $mib MiB"
 balloon_to $((full - (mib << 20))) || exit 1
 wait_line "pagemove: balloon inflated" || exit 1
 say "deflating"
+balloon_to "$full" || exit 1
+
+# squeeze: the target stays out of reach; the balloon has stopped growing
+# when `actual` did not change for 5 s.  SQUEEZE_MIB=0: no squeeze.
+[ "$squeeze" = 0 ] && exit 0
+wait_line "pagemove: balloon squeeze" || exit 1
+say "squeezing the guest to $squeeze MiB"
+qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$((squeeze << 20))}}" >/dev/null
+last= same=0
+for i in $(seq $((timeout * 4))); do
+	now=$(actual)
+	if [ -n "$now" ] && [ "$now" = "$last" ] && [ "$now" != "$full" ]; then
+		same=$((same + 1))
+	else
+		same=0
+	fi
+	last=$now
+	[ $same -ge 20 ] && break
+	sleep 0.25
+done
+[ $same -ge 20 ] || { say "the balloon never stopped growing (at ${now:-?} bytes)"; exit 1; }
+say "balloon stopped with the guest at $((now >> 20)) MiB; deflating"
 balloon_to "$full" || exit 1

@@ -58,38 +58,66 @@
 	X(fx_walk_truncated)				\
 	/* zsmalloc tracepoints */			\
 	X(tp_zs_page_isolate)				\
+	X(tp_zs_page_isolate_ok)			\
 	X(tp_zs_page_migrate_begin)			\
 	X(tp_zs_page_migrate_end)			\
 	X(tp_zs_page_migrate_success)			\
 	X(tp_zs_page_migrate_busy)			\
+	X(tp_zs_page_migrate_freed)			\
 	X(tp_zs_page_migrate_objs)			\
+	X(tp_zs_page_migrate_pool_wrong)		\
 	X(tp_zs_page_putback)				\
-	X(tp_zs_compact_begin)				\
-	X(tp_zs_compact_end)				\
 	X(tp_zs_compact_class)				\
-	X(tp_zs_compact_pages_freed)			\
+	X(tp_zs_compact_class_objs)			\
 	X(tp_zs_compact_class_pages_freed)		\
+	X(tp_zs_shrinker_scan)				\
+	X(tp_zs_shrinker_pages_freed)			\
 	/* ... and the functions they sit in */		\
-	X(fn_zs_page_isolate)				\
+	X(fx_zs_page_isolate)				\
+	X(fx_zs_page_isolate_ok)			\
+	X(fn_zs_page_migrate_no_zspage)			\
 	X(fx_zs_page_migrate)				\
 	X(fx_zs_page_migrate_ok)			\
 	X(fx_zs_page_migrate_busy)			\
+	X(fx_zs_page_migrate_objs)			\
 	X(fn_zs_page_putback)				\
+	X(fx_zs_compact)				\
 	X(fx_zs_compact_pages_freed)			\
-	/* balloon tracepoints */			\
-	X(tp_balloon_batch_begin)			\
-	X(tp_balloon_batch_end)				\
-	X(tp_balloon_deflate_batches)			\
-	X(tp_balloon_inflated_pfns)			\
-	X(tp_balloon_deflated_pfns)			\
-	X(tp_balloon_page_alloc_fail)			\
-	X(tp_balloon_tell_host_begin)			\
-	X(tp_balloon_tell_host_end)			\
+	X(fn_obj_malloc_compacting)			\
+	X(fx_zs_shrinker_scan)				\
+	X(fx_zs_shrinker_pages_freed)			\
+	/* balloon (mm/balloon.c) tracepoint */		\
 	X(tp_balloon_page_migrate)			\
 	X(tp_balloon_page_migrate_ok)			\
+	/* virtio_balloon tracepoints */		\
+	X(tp_vb_begin_inflate)				\
+	X(tp_vb_begin_deflate)				\
+	X(tp_vb_begin_migrate)				\
+	X(tp_vb_end_inflate)				\
+	X(tp_vb_end_deflate)				\
+	X(tp_vb_end_migrate)				\
+	X(tp_vb_end_inflate_some)			\
+	X(tp_vb_end_deflate_some)			\
+	X(tp_vb_done_inflate)				\
+	X(tp_vb_done_deflate)				\
+	X(tp_vb_done_migrate)				\
+	X(tp_vb_alloc_fail)				\
+	X(tp_vb_tell_begin_ivq)				\
+	X(tp_vb_tell_begin_dvq)				\
+	X(tp_vb_tell_end)				\
+	X(tp_vb_tell_err)				\
+	X(tp_vb_tell_pfns_ivq)				\
+	X(tp_vb_tell_pfns_dvq)				\
+	X(tp_vb_target)					\
 	/* ... and the functions they sit in */		\
-	X(fn_tell_host)					\
-	X(fn_leak_balloon)
+	X(fn_tell_host_ivq)				\
+	X(fn_tell_host_dvq)				\
+	X(fx_tell_host)					\
+	X(fx_leak_balloon)				\
+	X(fx_leak_balloon_pfns)				\
+	X(fx_vb_migratepage_ok)				\
+	X(fn_balloon_page_enqueue)			\
+	X(fx_balloon_page_alloc_null)
 
 /*
  * enum migrate_device_reason of include/trace/events/migrate_device.h, in

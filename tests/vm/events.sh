@@ -7,18 +7,28 @@
 #     then hmmbench --account cases (THP, holes, pinned pages, failed
 #     allocations, zero pages, another device's pages) under a tpcheck of
 #     their own, whose reasons must add up to the pages hmmbench saw stay,
-#   - zram writes, frees, zram compaction, and memory offlining that
-#     migrates the zspages (zsmalloc),
-#   - a balloon inflate/deflate driven by the host over QMP, when
-#     PAGEMOVE_BALLOON=1 (balloon events).
+#   - two zram devices: writes, frees, compaction by the shrinker (zram0)
+#     and by the compact file (zram1), memory offlining that migrates the
+#     zspages while a reader keeps some of them busy (zsmalloc),
+#   - a balloon inflate/deflate driven by the host over QMP, with balloon
+#     pages migrated by offlining and a squeeze to the point where the
+#     driver cannot allocate, when PAGEMOVE_BALLOON=1 (balloon and
+#     virtio_balloon events).
 # The counts must agree with the fentry/fexit counts and with the kernel's
-# own statistics (/proc/vmstat, zram mm_stat).  PASS:/FAIL: lines.
+# own statistics (/proc/vmstat, zram mm_stat).  PASS:/FAIL: lines, SKIP:
+# lines for checks whose event the workload could not provoke, counted in
+# the closing line.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=${PAGEMOVE_TOP:?}
 out=${PAGEMOVE_OUT:?}
-failed=0
+failed=0 skipped=0
 . "$here/lib.sh"
+skip() { echo "SKIP: $1: $2"; skipped=$((skipped + 1)); }
+# check_gt0_or_skip NAME VALUE WHY: an event only some runs provoke.
+check_gt0_or_skip() {
+	if [ "${2:-0}" -gt 0 ] 2>/dev/null; then pass "$1 ($2)"; else skip "$1" "$3"; fi
+}
 
 T=/sys/kernel/tracing/events
 declare -A EVENTS=(
@@ -30,13 +40,15 @@ declare -A EVENTS=(
 		migrate_device_finalize_end migrate_vma_hole migrate_vma_collect_fail
 		migrate_device_lock_fail migrate_device_unmap_fail migrate_device_pages_fail"
 	[zsmalloc]="zs_page_isolate zs_page_migrate_begin zs_page_migrate_end zs_page_putback
-		zs_compact_begin zs_compact_class zs_compact_end"
-	[balloon]="balloon_batch_begin balloon_batch_end balloon_page_alloc_fail
-		balloon_tell_host_begin balloon_tell_host_end balloon_page_migrate"
+		zs_compact_class zs_shrinker_scan"
+	[balloon]="balloon_page_migrate"
+	[virtio_balloon]="virtio_balloon_batch_begin virtio_balloon_batch_end
+		virtio_balloon_alloc_fail virtio_balloon_tell_host_begin
+		virtio_balloon_tell_host_end virtio_balloon_target"
 )
 
 # 1. The events exist, for tracefs and for perf.
-for sys in migrate_device zsmalloc balloon; do
+for sys in migrate_device zsmalloc balloon virtio_balloon; do
 	n=0 missing=
 	for ev in ${EVENTS[$sys]}; do
 		n=$((n + 1))
@@ -55,22 +67,55 @@ for sys in migrate_device zsmalloc balloon; do
 	fi
 done
 
+# Every value an event prints has its key ("op=%s", never a bare "%s").
+for sys in zsmalloc balloon virtio_balloon; do
+	bare=
+	for f in "$T/$sys"/*/format; do
+		[ -f "$f" ] || continue
+		ev=$(basename "$(dirname "$f")")
+		fmt=$(sed -n 's/^print fmt: "\([^"]*\)".*/\1/p' "$f")
+		grep -qP '(?<!=)(?<!=0x)%' <<<"$fmt" && bare="$bare $ev"
+	done
+	if [ -z "$bare" ]; then
+		pass "$sys events print every value with its key"
+	else
+		fail "$sys events print every value with its key" "bare values in:$bare"
+	fi
+done
+
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 # tracefs hist triggers on some events: a second, BPF-free count of them,
 # with reasons and results shown by name in the log.
 HISTS="migrate_device/migrate_vma_collect_fail:reason:nr_pages
 	migrate_device/migrate_vma_hole:reason:nr_pages
-	zsmalloc/zs_page_migrate_end:result:nr_objs
-	zsmalloc/zs_compact_end:pool:nr_pages_freed
-	balloon/balloon_batch_end:dir:done_pfns
-	balloon/balloon_page_migrate:result:hitcount"
+	zsmalloc/zs_page_migrate_end:pool,result:nr_objs
+	zsmalloc/zs_compact_class:pool:nr_pages_freed
+	zsmalloc/zs_shrinker_scan:pool:nr_pages_freed
+	balloon/balloon_page_migrate:result:hitcount
+	virtio_balloon/virtio_balloon_batch_end:op:done"
 for h in $HISTS; do
 	IFS=: read -r ev key val <<<"$h"
 	echo "hist:keys=$key:vals=$val" >"$T/$ev/trigger" ||
 		fail "hist trigger on $ev" "cannot set it"
 done
 hist_hits() { sed -n 's/^ *Hits: *//p' "$T/$1/hist"; }
+# hist_val EVENT KEY=VALUE FIELD: FIELD of the hist entry whose key is
+# VALUE (a string key or a number), 0 when there is none.
+hist_val() {
+	awk -v kv="$2" -v f="$3" '
+		BEGIN { split(kv, a, "="); key = a[1]; want = a[2]; n = 0 }
+		/^\{/ {
+			line = $0
+			if (!match(line, key ": *[^,}]*")) next
+			v = substr(line, RSTART, RLENGTH); sub(/^[^:]*: */, "", v); sub(/ *$/, "", v)
+			if (v != want) next
+			if (match(line, f ": *[0-9]+")) {
+				x = substr(line, RSTART, RLENGTH); sub(/^[^:]*: */, "", x); n += x
+			}
+		}
+		END { print n }' "$T/$1/hist"
+}
 
 # 2. Count while the workloads run.
 rm -f "$out/tpcheck.txt"
@@ -86,6 +131,10 @@ if ! grep -q '^tpcheck: ready' "$out/tpcheck.log"; then
 	exit $failed
 fi
 pass "tpcheck attached its tracepoint and fentry/fexit programs"
+# A tracepoint it could not find is a FAIL here (its counts stay 0).
+while read -r _ _ _ ev rest; do
+	fail "tpcheck found tracepoint $ev" "the kernel has no such event${rest:+ ($rest)}"
+done < <(grep '^tpcheck: no tracepoint ' "$out/tpcheck.log")
 
 # hmm-tests drive migrate_vma_* and migrate_device_* through lib/test_hmm.c.
 if bash "$here/hmm-tests.sh"; then
@@ -147,9 +196,13 @@ acct_one() {
 # zram: zspages are movable, but where memory compaction finds them is luck
 # (its scanners often meet before they reach them).  Memory offlining is
 # not: make the top memory blocks ZONE_MOVABLE, where zsmalloc's movable
-# allocations go first, write 32 MiB over many size classes, free every
-# other page (zero pages are not kept by zsmalloc), compact the pool, then
-# offline the movable blocks, which migrates every zspage in them.
+# allocations go first.  Two devices, so that the events' pool names can
+# be checked against each device's mm_stat: zram0 is filled (32 MiB over
+# many size classes, then every other page freed: zero pages are not kept
+# by zsmalloc) and compacted by its shrinker (drop_caches), zram1 likewise
+# but compacted through its compact file.  Then the movable blocks are
+# offlined, which migrates every zspage in them, while a reader keeps
+# some zspages read-locked (busy migrations, putbacks).
 M=/sys/devices/system/memory
 movable=()
 for b in $(ls -d $M/memory[0-9]* | sort -V | tail -n 5); do
@@ -163,12 +216,25 @@ if [ ${#movable[@]} -gt 0 ]; then
 else
 	fail "memory blocks made ZONE_MOVABLE" "no block could be offlined"
 fi
-zram=/sys/block/zram0
-echo 1 >$zram/reset
-echo 128M >$zram/disksize
-python3 - <<'PY'
-import mmap, os, random
-fd = os.open('/dev/zram0', os.O_WRONLY | os.O_DIRECT)
+# offline_movable WHAT: offline each movable block and bring it back.
+offline_movable() {
+	local b bad=0
+	for b in "${movable[@]}"; do
+		echo offline >"$b/state" || { fail "offline $(basename "$b") with $1 in it" "refused"; bad=1; }
+		echo online_movable >"$b/state" ||
+			{ fail "online_movable $(basename "$b") after offlining $1" "refused"; bad=1; }
+	done
+	[ $bad = 0 ] && [ ${#movable[@]} -gt 0 ] && pass "offlined and re-onlined ${#movable[@]} blocks with $1"
+}
+mm_compacted() { awk '{ print $7 }' "/sys/block/$1/mm_stat"; }
+# zram_fill DEV: 8192 pages of 64..3063 incompressible bytes, every other
+# page then overwritten with zeros.
+zram_fill() {
+	echo 1 >"/sys/block/$1/reset" && echo 64M >"/sys/block/$1/disksize" ||
+		{ fail "zram $1 set up" "reset/disksize refused"; return; }
+	if python3 - "/dev/$1" <<'PY'
+import mmap, os, random, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
 buf, zero = mmap.mmap(-1, 4096), mmap.mmap(-1, 4096)
 rnd = random.Random(1)
 n = 8192
@@ -181,17 +247,47 @@ for i in range(0, n, 2):
     os.pwrite(fd, zero, i * 4096)
 os.close(fd)
 PY
-compacted0=$(awk '{ print $7 }' $zram/mm_stat)
-echo 1 >$zram/compact
-compacted=$(( $(awk '{ print $7 }' $zram/mm_stat) - compacted0 ))
-for b in "${movable[@]}"; do
-	echo offline >"$b/state" || fail "offline $(basename "$b") with zspages in it" "refused"
-	echo online_movable >"$b/state"
+	then
+		pass "zram writer filled $1"
+	else
+		fail "zram writer filled $1" "exit $?"
+	fi
+}
+zram_fill zram0
+# The shrinker: drop_caches runs every shrinker, zsmalloc's compacts.
+echo 2 >/proc/sys/vm/drop_caches || fail "drop_caches" "refused"
+zram1=$(cat /sys/class/zram-control/hot_add 2>/dev/null)
+if [ "$zram1" = 1 ]; then
+	zram_fill zram1
+	if echo 1 >/sys/block/zram1/compact; then
+		pass "zram1 compact file written"
+	else
+		fail "zram1 compact file written" "refused"
+	fi
+else
+	fail "second zram device" "hot_add gave '${zram1:-nothing}', want 1"
+fi
+# A reader keeps decompressing zram0's pages while the blocks go offline.
+python3 - <<'PY' &
+import mmap, os
+fd = os.open('/dev/zram0', os.O_RDONLY | os.O_DIRECT)
+buf = mmap.mmap(-1, 4096)
+while os.path.exists('/proc/self'):
+    for i in range(1, 8192, 2):
+        os.preadv(fd, [buf], i * 4096)
+PY
+reader=$!
+offline_movable zspages
+kill $reader 2>/dev/null
+wait $reader 2>/dev/null
+for d in zram0 zram1; do
+	[ -e /sys/block/$d ] && echo "zram: $d mm_stat $(cat /sys/block/$d/mm_stat)"
 done
-echo "zram: mm_stat $(cat $zram/mm_stat)"
 
 # Balloon: the host shrinks the guest by 512 MiB, we offline the movable
-# blocks while it is inflated, the host gives the memory back.
+# blocks while it is inflated (their balloon pages migrate), the host gives
+# the memory back; then it squeezes the guest until the driver cannot
+# allocate, and gives that back too.
 want_pfns=$((512 * 256))
 inflate0=$(vmstat balloon_inflate) deflate0=$(vmstat balloon_deflate)
 bmigrate0=$(vmstat balloon_migrate)
@@ -202,24 +298,51 @@ wait_vmstat() {	# wait_vmstat KEY BASE DELTA
 	done
 	return 1
 }
+ballooned() { echo $(( $(vmstat balloon_inflate) - $(vmstat balloon_deflate) )); }
+squeezed=0
 if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 	echo "pagemove: balloon ready"
 	wait_vmstat balloon_inflate "$inflate0" $want_pfns ||
 		fail "balloon inflated by the host" "balloon_inflate +$(( $(vmstat balloon_inflate) - inflate0 ))"
 	# Inflated pages are movable and went to ZONE_MOVABLE first:
 	# offlining those blocks migrates them (balloon_page_migrate).
-	for b in "${movable[@]}"; do
-		echo offline >"$b/state" || fail "offline $(basename "$b") with balloon pages in it" "refused"
-		echo online_movable >"$b/state"
-	done
+	offline_movable "balloon pages"
 	echo "pagemove: balloon inflated"
 	wait_vmstat balloon_deflate "$deflate0" $want_pfns ||
 		fail "balloon deflated by the host" "balloon_deflate +$(( $(vmstat balloon_deflate) - deflate0 ))"
+	# The squeeze: 640 MiB of anonymous memory (no swap: the balloon
+	# cannot get it) leave the host's target out of reach, so the driver
+	# runs out of pages; the hog is also the OOM killer's first choice
+	# should anything else run short.  The host waits until the balloon
+	# stops growing, then deflates it; we wait until it is empty again.
+	python3 -c 'import os, signal, time
+open("/proc/self/oom_score_adj", "w").write("1000")
+hog = bytearray(640 << 20)
+for i in range(0, len(hog), 4096): hog[i] = 1
+signal.pause()' &
+	hog=$!
+	sleep 5
+	b0=$(ballooned)
+	echo "pagemove: balloon squeeze"
+	for _ in $(seq 1200); do
+		[ $(( $(ballooned) - b0 )) -gt 0 ] && squeezed=1
+		[ $squeezed = 1 ] && [ "$(ballooned)" -le "$b0" ] && break
+		sleep 0.5
+	done
+	kill $hog 2>/dev/null
+	wait $hog 2>/dev/null
+	if [ $squeezed = 1 ] && [ "$(ballooned)" -le "$b0" ]; then
+		pass "host squeezed the balloon and gave the memory back"
+	else
+		fail "host squeezed the balloon and gave the memory back" "balloon at $(( $(ballooned) - b0 )) pages over the start"
+	fi
 fi
 inflated=$(( $(vmstat balloon_inflate) - inflate0 ))
 deflated=$(( $(vmstat balloon_deflate) - deflate0 ))
 bmigrated=$(( $(vmstat balloon_migrate) - bmigrate0 ))
 
+zc0=$(mm_compacted zram0)
+zc1=$( [ -e /sys/block/zram1 ] && mm_compacted zram1 || echo missing)
 kill -INT $tp
 wait $tp
 rc=$?
@@ -243,10 +366,6 @@ check_eq "hist: migrate_vma_hole hits = BPF count" \
 	"$(hist_hits migrate_device/migrate_vma_hole)" "${c[tp_migrate_vma_hole]}"
 check_eq "hist: zs_page_migrate_end hits = BPF count" \
 	"$(hist_hits zsmalloc/zs_page_migrate_end)" "${c[tp_zs_page_migrate_end]}"
-check_eq "hist: zs_compact_end hits = BPF count" \
-	"$(hist_hits zsmalloc/zs_compact_end)" "${c[tp_zs_compact_end]}"
-check_eq "hist: balloon_batch_end hits = BPF count" \
-	"$(hist_hits balloon/balloon_batch_end)" "${c[tp_balloon_batch_end]}"
 check_eq "hist: balloon_page_migrate hits = BPF count" \
 	"$(hist_hits balloon/balloon_page_migrate)" "${c[tp_balloon_page_migrate]}"
 echo "migrate_device:"
@@ -360,8 +479,10 @@ fi
 
 echo "zsmalloc:"
 check_gt0 "zs_page_isolate fired" "${c[tp_zs_page_isolate]}"
-check_eq "zs_page_isolate = zs_page_isolate() calls (fentry)" \
-	"${c[tp_zs_page_isolate]}" "${c[fn_zs_page_isolate]}"
+check_eq "zs_page_isolate = zs_page_isolate() calls (fexit)" \
+	"${c[tp_zs_page_isolate]}" "${c[fx_zs_page_isolate]}"
+check_eq "zs_page_isolate isolated=1 = zs_page_isolate() returning true" \
+	"${c[tp_zs_page_isolate_ok]}" "${c[fx_zs_page_isolate_ok]}"
 check_gt0 "zs_page_migrate_begin fired" "${c[tp_zs_page_migrate_begin]}"
 check_eq "zs_page_migrate_begin = zs_page_migrate() calls (fexit)" \
 	"${c[tp_zs_page_migrate_begin]}" "${c[fx_zs_page_migrate]}"
@@ -369,43 +490,89 @@ check_eq "zs_page_migrate_end = zs_page_migrate() calls (fexit)" \
 	"${c[tp_zs_page_migrate_end]}" "${c[fx_zs_page_migrate]}"
 check_eq "zs_page_migrate_end result=busy = zs_page_migrate() returning -EBUSY" \
 	"${c[tp_zs_page_migrate_busy]}" "${c[fx_zs_page_migrate_busy]}"
+check_eq "zs_page_migrate_end result=freed = zs_page_migrate() on a page without zspage" \
+	"${c[tp_zs_page_migrate_freed]}" "${c[fn_zs_page_migrate_no_zspage]}"
 check_eq "zs_page_migrate_end success+freed = zs_page_migrate() returning 0" \
-	"$(( c[tp_zs_page_migrate_end] - c[tp_zs_page_migrate_busy] ))" "${c[fx_zs_page_migrate_ok]}"
+	"$(( c[tp_zs_page_migrate_success] + c[tp_zs_page_migrate_freed] ))" "${c[fx_zs_page_migrate_ok]}"
+check_eq "zs_page_migrate_end names a pool exactly when the zspage exists" \
+	"${c[tp_zs_page_migrate_pool_wrong]}" 0
 check_gt0 "zs_page_migrate_end moved objects" "${c[tp_zs_page_migrate_objs]}"
+check_eq "zs_page_migrate_end objects = allocated slots on the new pages (fexit walk)" \
+	"${c[tp_zs_page_migrate_objs]}" "${c[fx_zs_page_migrate_objs]}"
+hz0=$(hist_val zsmalloc/zs_page_migrate_end pool=zram0 hitcount)
+hz1=$(hist_val zsmalloc/zs_page_migrate_end pool=zram1 hitcount)
+check_gt0 "hist: zs_page_migrate_end for pool zram0" "$hz0"
+check_gt0 "hist: zs_page_migrate_end for pool zram1" "$hz1"
+check_gt0_or_skip "zs_page_migrate_end result=busy fired" "${c[tp_zs_page_migrate_busy]}" \
+	"the reader never held a zspage that offlining migrated"
 check_eq "zs_page_putback = zs_page_putback() calls (fentry)" \
 	"${c[tp_zs_page_putback]}" "${c[fn_zs_page_putback]}"
-check_gt0 "zs_compact_end freed pages" "${c[tp_zs_compact_pages_freed]}"
-check_eq "zs_compact_end pages freed = zs_compact() return values (fexit)" \
-	"${c[tp_zs_compact_pages_freed]}" "${c[fx_zs_compact_pages_freed]}"
-check_eq "zs_compact_class pages freed add up to zs_compact_end's" \
-	"${c[tp_zs_compact_class_pages_freed]}" "${c[tp_zs_compact_pages_freed]}"
-check_eq "zs_compact_begin = zs_compact_end" "${c[tp_zs_compact_begin]}" "${c[tp_zs_compact_end]}"
-if [ "$compacted" -le "${c[tp_zs_compact_pages_freed]}" ] && [ "$compacted" -gt 0 ]; then
-	pass "zram0 compaction freed $compacted pages (mm_stat), within the events' ${c[tp_zs_compact_pages_freed]}"
-else
-	fail "zram0 compaction seen by the events" "mm_stat +$compacted, events ${c[tp_zs_compact_pages_freed]}"
-fi
+check_gt0_or_skip "zs_page_putback fired" "${c[tp_zs_page_putback]}" \
+	"no migration failed for good (busy pages are retried until they move)"
+# Compaction: what mm_stat cannot say, checked against what it can.
+check_gt0 "zs_compact_class freed pages" "${c[tp_zs_compact_class_pages_freed]}"
+check_eq "zs_compact_class pages freed = zs_compact() and zs_shrinker_scan() returns (fexit)" \
+	"${c[tp_zs_compact_class_pages_freed]}" "${c[fx_zs_compact_pages_freed]}"
+check_gt0 "zs_compact_class migrated objects" "${c[tp_zs_compact_class_objs]}"
+check_eq "zs_compact_class objects = obj_malloc() calls while compacting (fentry)" \
+	"${c[tp_zs_compact_class_objs]}" "${c[fn_obj_malloc_compacting]}"
+check_eq "hist: zs_compact_class pages freed for pool zram0 = its mm_stat pages_compacted" \
+	"$(hist_val zsmalloc/zs_compact_class pool=zram0 nr_pages_freed)" "$zc0"
+check_eq "hist: zs_compact_class pages freed for pool zram1 = its mm_stat pages_compacted" \
+	"$(hist_val zsmalloc/zs_compact_class pool=zram1 nr_pages_freed)" "$zc1"
+check_gt0 "zs_shrinker_scan fired (drop_caches)" "${c[tp_zs_shrinker_scan]}"
+check_eq "zs_shrinker_scan = zs_shrinker_scan() calls (fexit)" \
+	"${c[tp_zs_shrinker_scan]}" "${c[fx_zs_shrinker_scan]}"
+check_eq "zs_shrinker_scan pages freed = zs_shrinker_scan() return values (fexit)" \
+	"${c[tp_zs_shrinker_pages_freed]}" "${c[fx_zs_shrinker_pages_freed]}"
+check_gt0 "hist: zs_shrinker_scan freed pages of pool zram0" \
+	"$(hist_val zsmalloc/zs_shrinker_scan pool=zram0 nr_pages_freed)"
 
 echo "balloon:"
 if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
-	check_gt0 "balloon_batch_end inflated pfns" "${c[tp_balloon_inflated_pfns]}"
-	check_eq "balloon_batch_end inflated pfns = vmstat balloon_inflate" \
-		"${c[tp_balloon_inflated_pfns]}" "$inflated"
-	check_eq "balloon_batch_end deflated pfns = vmstat balloon_deflate" \
-		"${c[tp_balloon_deflated_pfns]}" "$deflated"
-	check_eq "balloon_batch_end = balloon_batch_begin" \
-		"${c[tp_balloon_batch_end]}" "${c[tp_balloon_batch_begin]}"
-	check_gt0 "balloon_tell_host_begin fired" "${c[tp_balloon_tell_host_begin]}"
-	check_eq "balloon_tell_host_begin = tell_host() calls (fentry)" \
-		"${c[tp_balloon_tell_host_begin]}" "${c[fn_tell_host]}"
-	check_eq "balloon_tell_host_end = balloon_tell_host_begin" \
-		"${c[tp_balloon_tell_host_end]}" "${c[tp_balloon_tell_host_begin]}"
-	check_eq "deflate batches = leak_balloon() calls (fentry)" \
-		"${c[tp_balloon_deflate_batches]}" "${c[fn_leak_balloon]}"
+	check_gt0 "virtio_balloon_batch_end inflated pfns" "${c[tp_vb_done_inflate]}"
+	check_eq "virtio_balloon_batch_end op=inflate done = vmstat balloon_inflate" \
+		"${c[tp_vb_done_inflate]}" "$inflated"
+	check_eq "virtio_balloon_batch_end op=inflate done = balloon_page_enqueue() calls (fentry)" \
+		"${c[tp_vb_done_inflate]}" "${c[fn_balloon_page_enqueue]}"
+	check_eq "virtio_balloon_batch_end op=deflate done = vmstat balloon_deflate" \
+		"${c[tp_vb_done_deflate]}" "$deflated"
+	check_eq "virtio_balloon_batch_end op=deflate done = leak_balloon() return values (fexit)" \
+		"${c[tp_vb_done_deflate]}" "${c[fx_leak_balloon_pfns]}"
+	check_eq "virtio_balloon_batch_end op=deflate = leak_balloon() calls (fexit)" \
+		"${c[tp_vb_end_deflate]}" "${c[fx_leak_balloon]}"
+	check_eq "hist: virtio_balloon_batch_end op=inflate done = vmstat balloon_inflate" \
+		"$(hist_val virtio_balloon/virtio_balloon_batch_end op=0 done)" "$inflated"
+	check_gt0 "virtio_balloon_batch_end op=migrate fired" "${c[tp_vb_end_migrate]}"
+	check_eq "virtio_balloon_batch_end op=migrate = virtballoon_migratepage() returning 0 (fexit)" \
+		"${c[tp_vb_end_migrate]}" "${c[fx_vb_migratepage_ok]}"
+	check_eq "virtio_balloon_batch_end op=migrate = vmstat balloon_migrate" \
+		"${c[tp_vb_end_migrate]}" "$bmigrated"
+	check_eq "inflate-queue requests (fentry) = inflating batches + migrations" \
+		"${c[fn_tell_host_ivq]}" "$(( c[tp_vb_end_inflate_some] + c[tp_vb_end_migrate] ))"
+	check_eq "deflate-queue requests (fentry) = deflating batches + migrations" \
+		"${c[fn_tell_host_dvq]}" "$(( c[tp_vb_end_deflate_some] + c[tp_vb_end_migrate] ))"
+	check_eq "virtio_balloon_tell_host_begin vq=inflate = tell_host() calls on it (fentry)" \
+		"${c[tp_vb_tell_begin_ivq]}" "${c[fn_tell_host_ivq]}"
+	check_eq "virtio_balloon_tell_host_begin vq=deflate = tell_host() calls on it (fentry)" \
+		"${c[tp_vb_tell_begin_dvq]}" "${c[fn_tell_host_dvq]}"
+	check_eq "virtio_balloon_tell_host_end = tell_host() returns (fexit)" \
+		"${c[tp_vb_tell_end]}" "${c[fx_tell_host]}"
+	check_eq "virtio_balloon_tell_host_end err != 0" "${c[tp_vb_tell_err]}" 0
+	check_eq "pfns acked on the inflate queue = vmstat balloon_inflate + balloon_migrate" \
+		"${c[tp_vb_tell_pfns_ivq]}" "$(( inflated + bmigrated ))"
+	check_eq "pfns acked on the deflate queue = vmstat balloon_deflate + balloon_migrate" \
+		"${c[tp_vb_tell_pfns_dvq]}" "$(( deflated + bmigrated ))"
+	check_gt0 "virtio_balloon_target fired" "${c[tp_vb_target]}"
 	check_gt0 "balloon_page_migrate fired" "${c[tp_balloon_page_migrate]}"
 	check_eq "balloon_page_migrate result=0 = vmstat balloon_migrate" \
 		"${c[tp_balloon_page_migrate_ok]}" "$bmigrated"
+	check_eq "virtio_balloon_alloc_fail = balloon_page_alloc() returning NULL (fexit)" \
+		"${c[tp_vb_alloc_fail]}" "${c[fx_balloon_page_alloc_null]}"
+	check_gt0_or_skip "virtio_balloon_alloc_fail fired (squeeze)" "${c[tp_vb_alloc_fail]}" \
+		"the squeeze never exhausted the guest's memory"
 else
-	echo "  (no balloon workload: PAGEMOVE_BALLOON not set)"
+	skip "balloon and virtio_balloon events" "no balloon workload: PAGEMOVE_BALLOON not set"
 fi
+echo "events: $failed failed, $skipped skipped"
 exit $failed

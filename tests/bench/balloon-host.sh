@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host side of tests/bench/zs-balloon-cost.sh: on "pagemove: bench inflate
+# N" take 256 MiB from the guest over QMP, on "pagemove: bench deflate N"
+# give them back, until the guest prints "bench-zb: done".
+#
+# usage: tests/bench/balloon-host.sh QMP_SOCKET VM_LOG
+set -u
+sock=$1 vmlog=$2
+timeout=${BALLOON_TIMEOUT:-1200}
+qmp() {
+	{
+		echo '{"execute":"qmp_capabilities"}'
+		for c in "$@"; do echo "$c"; done
+		sleep 0.3
+	} | socat -t 2 - "UNIX-CONNECT:$sock" 2>/dev/null
+}
+actual() {
+	qmp '{"execute":"query-balloon"}' |
+		sed -n 's/.*"return": *{ *"actual": *\([0-9]*\).*/\1/p' | head -n1
+}
+seen=0 full=
+for _ in $(seq $((timeout * 4))); do
+	grep -q '^bench-zb: done' "$vmlog" 2>/dev/null && exit 0
+	n=$(grep -c '^pagemove: bench \(inflate\|deflate\) ' "$vmlog" 2>/dev/null)
+	if [ "${n:-0}" -gt $seen ]; then
+		line=$(grep '^pagemove: bench \(inflate\|deflate\) ' "$vmlog" | sed -n "$((seen + 1))p")
+		seen=$((seen + 1))
+		[ -n "$full" ] || full=$(actual)
+		[ -n "$full" ] || { echo "balloon-host: no answer from QMP at $sock"; exit 1; }
+		case $line in
+		*inflate*) v=$((full - (256 << 20))) ;;
+		*) v=$full ;;
+		esac
+		qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$v}}" >/dev/null
+	fi
+	sleep 0.25
+done
+echo "balloon-host: timed out"
+exit 1
