@@ -101,15 +101,22 @@ $(BPFOUT)/%.skel.h: $(BPFOUT)/%.bpf.o
 BPF_PROGS := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
 bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 
-TOOLS := bpfsmoke tpcheck migratevma hmmbench
+# Tracers are built on the framework (tools/tracer.c, bpf/tracer.bpf.h);
+# the other tools share only tools/toolutil.c and lib/.
+TRACERS := migratevma
+TOOLS := bpfsmoke tpcheck hmmbench pmstat $(TRACERS)
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
+FRAMEWORK := tools/tracer.c tools/tracer.h $(TOOLUTIL)
+LIB_HDRS := $(wildcard lib/*.h include/pagemove/*.h)
 
 # Each loader: tools/NAME.c + its skeleton (bpf/NAME.bpf.c, or smoke for
 # bpfsmoke), the shared helpers and lib/ (histograms, event log).
 $(BIN)/bpfsmoke: $(BPFOUT)/smoke.skel.h
 $(BIN)/tpcheck: $(BPFOUT)/tpcheck.skel.h include/pagemove/tpcheck.h
-$(BIN)/migratevma: $(BPFOUT)/migratevma.skel.h include/pagemove/migratevma.h $(LIB_SRCS)
-$(BIN)/%: tools/%.c $(TOOLUTIL)
+$(addprefix $(BIN)/,$(TRACERS)): $(BIN)/%: tools/%.c $(BPFOUT)/%.skel.h $(FRAMEWORK) $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib $< tools/tracer.c tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
+$(BIN)/%: tools/%.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
 

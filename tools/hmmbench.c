@@ -19,9 +19,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
 #include "toolutil.h"
 
 /* lib/test_hmm_uapi.h of the tree (a kernel-internal header: copied ABI). */
@@ -51,9 +51,11 @@ const char *argp_program_version = "hmmbench 0.1";
 static const char doc[] =
 	"Migrate anonymous memory to the test_hmm device and back; report MiB/s.\n"
 	"\n"
-	"USAGE: hmmbench [-s MIB] [-r ROUNDS] [--thp] [--holes] [--fail-alloc] [-d DEV]\n"
 	"\n"
-	"EXAMPLES:\n"
+	"One line per migration ioctl, for tests and scripts:\n"
+	"  hmmbench: round=N dir=to_dev|to_sys pages=P ns=T\n"
+	"(P: the pages the driver says it migrated; T: the ioctl's CLOCK_MONOTONIC time).\n"
+	"\vEXAMPLES:\n"
 	"    hmmbench -s 256 -r 5          # 256 MiB, 5 rounds, 4 KiB pages\n"
 	"    hmmbench -s 256 --thp         # with transparent huge pages\n"
 	"    hmmbench --holes              # every other page never touched\n"
@@ -71,6 +73,7 @@ static const struct argp_option opts[] = {
 	  "make the driver fail one device page per migration to the device", 0 },
 	{ "pin", OPT_PIN, NULL, 0,
 	  "hold an extra reference on the first page (vmsplice into a pipe) so it cannot move", 0 },
+	TOOL_HELP_OPTION,
 	{},
 };
 
@@ -104,31 +107,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument: %s", arg);
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return tool_argp_common(key, state);
 	}
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void report(const char *dir, double *mibs, int n)
 {
-	qsort(mibs, n, sizeof(*mibs), cmp_double);
-	printf("%-7s %9.1f MiB/s median, %.1f-%.1f over %d rounds\n", dir,
-	       n % 2 ? mibs[n / 2] : (mibs[n / 2 - 1] + mibs[n / 2]) / 2, mibs[0], mibs[n - 1], n);
+	double med = pm_median(mibs, (size_t)n);	/* sorts */
+
+	printf("%-7s %9.1f MiB/s median, %.1f-%.1f over %d rounds\n", dir, med, mibs[0],
+	       mibs[n - 1], n);
 }
 
 int main(int argc, char **argv)
@@ -140,8 +129,7 @@ int main(int argc, char **argv)
 	char *buf, *ptr, *mirror;
 	int fd, r, d, pin[2] = { -1, -1 };
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+	tool_argp_parse(&argp, argc, argv, TOOL_EXIT_USAGE, NULL);
 	size = (size_t)env.mib << 20;
 	fd = open(env.dev, O_RDWR);
 	if (fd < 0) {
@@ -202,7 +190,7 @@ int main(int argc, char **argv)
 					return 1;
 				}
 			}
-			t0 = now_ns();
+			t0 = tool_now_ns();
 			if (ioctl(fd, req, &cmd)) {
 				/*
 				 * With a failed allocation the driver's read-back finds
@@ -218,7 +206,7 @@ int main(int argc, char **argv)
 					strerror(errno));
 				return 1;
 			}
-			t0 = now_ns() - t0;
+			t0 = tool_now_ns() - t0;
 			total[d] += cmd.cpages;
 			mibs[d][r] = (double)size / (1 << 20) / ((double)t0 / 1e9);
 			printf("hmmbench: round=%d dir=%s pages=%llu ns=%llu\n", r + 1,
