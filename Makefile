@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools analysis analysis-test selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels vm bpf tools tools-test analysis analysis-test selftests unit fuzz check demo \
 	bench export-series clean distclean
 
 help:
@@ -52,6 +52,7 @@ help:
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
+	@echo '  make tools-test      the tools'"'"' command-line conventions and exit codes (host)'
 	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
@@ -122,6 +123,10 @@ $(BIN)/%: tools/%.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
 
 
 tools: $(addprefix $(BIN)/,$(TOOLS))
+
+# Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians.
+tools-test: tools
+	@bash tests/tools/cli.sh
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
 $(BIN)/pagemove: analysis/pagemove.c $(LIB_SRCS) $(wildcard lib/*.h include/pagemove/*.h)

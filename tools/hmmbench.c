@@ -51,7 +51,6 @@ const char *argp_program_version = "hmmbench 0.1";
 static const char doc[] =
 	"Migrate anonymous memory to the test_hmm device and back; report MiB/s.\n"
 	"\n"
-	"\n"
 	"One line per migration ioctl, for tests and scripts:\n"
 	"  hmmbench: round=N dir=to_dev|to_sys pages=P ns=T\n"
 	"(P: the pages the driver says it migrated; T: the ioctl's CLOCK_MONOTONIC time).\n"
@@ -60,7 +59,9 @@ static const char doc[] =
 	"    hmmbench -s 256 --thp         # with transparent huge pages\n"
 	"    hmmbench --holes              # every other page never touched\n"
 	"    hmmbench --fail-alloc -r 1    # the driver fails one device page\n"
-	"    hmmbench --pin -r 1           # one page held by a pipe (vmsplice)\n";
+	"    hmmbench --pin -r 1           # one page held by a pipe (vmsplice)\n"
+	"\n"
+	"EXIT STATUS: 0 success, 1 runtime error, 2 usage error.\n";
 
 enum { OPT_THP = 1000, OPT_HOLES, OPT_FAIL, OPT_PIN };
 static const struct argp_option opts[] = {

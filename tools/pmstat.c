@@ -34,7 +34,9 @@ static const char doc[] =
 	"per key, in the order the keys first appear.  A line that is not a key\n"
 	"and a number is an error (exit 1, with its line number).\n"
 	"\vEXAMPLES:\n"
-	"    printf 'a 3\\na 1\\nb 2\\na 2\\n' | pmstat    # a 3 2 1 3, b 1 2 2 2\n";
+	"    printf 'a 3\\na 1\\nb 2\\na 2\\n' | pmstat    # a 3 2 1 3, b 1 2 2 2\n"
+	"\n"
+	"EXIT STATUS: 0 success, 1 bad input, 2 usage error.\n";
 
 static const struct argp_option opts[] = {
 	TOOL_HELP_OPTION,
