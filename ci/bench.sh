@@ -12,18 +12,20 @@ STEP=bench
 . "$(dirname "$0")/lib.sh"
 
 rounds=${ROUNDS:-5}
+# BENCH="hmm migratevma analysis" (the default) or a subset of them.
+parts=" ${BENCH:-hmm migratevma analysis} "
+want() { [[ $parts == *" $1 "* ]]; }
 out=$BUILD/bench
 mkdir -p "$out"
 
-# Median of the values v[key, 1..n[key]]; lo[key] and hi[key] get min, max.
-MEDIAN='
-	function median(key,   m, i, j, t, a) {
-		m = n[key]
-		for (i = 1; i <= m; i++) a[i] = v[key, i]
-		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		lo[key] = a[1]; hi[key] = a[m]
-		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-	}'
+# Medians, min and max: build/bin/pmstat (lib/stats.c's pm_median) reads
+# "KEY VALUE" lines and prints "KEY N MEDIAN MIN MAX" for each key.
+PMSTAT=$BUILD/bin/pmstat
+make -C "$TOP" --no-print-directory "$PMSTAT" >/dev/null || die "cannot build pmstat"
+
+# Guest-side costs are timed under QEMU's instruction counter: the guest
+# clock advances with the instructions executed, so runs repeat (DESIGN.md).
+export PAGEMOVE_VM_QEMU_OPTS="-icount shift=0,sleep=off -accel tcg,thread=single"
 
 # in_vms SCRIPT LOG TAG: run tests/bench/SCRIPT ROUNDS in a stock, then a
 # patched VM; their lines starting with TAG go to LOG and the terminal.
@@ -40,47 +42,49 @@ in_vms() {
 		die "no measurements from the patched kernel (see $2)"
 }
 
+if want hmm; then
 in_vms hmm-cost.sh "$out/hmm-cost.log" "bench "
-awk "$MEDIAN"'
-	/^bench kernel=/ {
+awk '/^bench kernel=/ {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		key = f["pages"] " " f["dir"] " " f["kernel"] " " f["events"]
-		n[key]++; v[key, n[key]] = f["ms"]
-	}
+		print f["pages"] "|" f["dir"] "|" f["kernel"] "|" f["events"], f["ms"]
+	}' "$out/hmm-cost.log" | "$PMSTAT" >"$out/hmm-cost.stats" || die "pmstat failed"
+awk '{ n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5 }
 	END {
 		printf "%-5s %-4s %-22s %5s %10s %21s %9s\n", "pages", "dir", "kernel", "runs", "median ms", "min-max ms", "vs stock"
 		split("thp 4k", P, " "); split("s2d d2s", D, " ")
-		split("stock off|patched off|patched on", K, "|")
+		split("stock|off patched|off patched|on", K, " ")
 		for (p = 1; p <= 2; p++) for (d = 1; d <= 2; d++) {
-			base = median(P[p] " " D[d] " stock off")
+			base = med[P[p] "|" D[d] "|stock|off"]
 			for (k = 1; k <= 3; k++) {
-				key = P[p] " " D[d] " " K[k]
+				key = P[p] "|" D[d] "|" K[k]
 				if (!n[key]) continue
-				med = median(key)
-				split(K[k], kk, " ")
+				split(K[k], kk, "|")
 				label = kk[1] (kk[1] == "patched" ? ", events " kk[2] : "")
-				printf "%-5s %-4s %-22s %5d %10.1f %10.1f-%-10.1f %8.3fx\n", P[p], D[d], label, n[key], med, lo[key], hi[key], med / base
+				printf "%-5s %-4s %-22s %5d %10.1f %10.1f-%-10.1f %8.3fx\n", P[p], D[d], label, n[key], med[key], lo[key], hi[key], med[key] / base
 			}
 		}
-	}' "$out/hmm-cost.log" | tee "$out/hmm-cost.txt"
+	}' "$out/hmm-cost.stats" | tee "$out/hmm-cost.txt"
 log "256 MiB migrations, $rounds rounds each, TCG guest; table in $out/hmm-cost.txt"
+fi
 
+if want migratevma; then
 in_vms migratevma-cost.sh "$out/migratevma-cost.log" "bench-mv "
-awk "$MEDIAN"'
-	/^bench-mv / {
+awk '/^bench-mv / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		key = f["kernel"] " " f["dir"] " " f["tracer"]
-		n[key]++; v[key, n[key]] = f["mibs"]
-	}
+		print f["kernel"] "|" f["dir"] "|" f["tracer"], f["mibs"]
+	}' "$out/migratevma-cost.log" | "$PMSTAT" >"$out/migratevma-cost.stats" || die "pmstat failed"
+# Each traced variant against the untraced runs of the same kernel and
+# direction, which alternated with it: medians, and min-max as the spread.
+awk '{ split($1, k, "|"); n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5
+	if (k[3] != "off") order[++m] = $1 }
 	END {
-		printf "%-8s %-7s %5s %16s %16s %9s\n", "kernel", "dir", "runs", "untraced MiB/s", "traced MiB/s", "ratio"
-		split("stock patched", K, " "); split("to_dev to_sys", D, " ")
-		for (k = 1; k <= 2; k++) for (d = 1; d <= 2; d++) {
-			off = K[k] " " D[d] " off"; on = K[k] " " D[d] " on"
-			if (!n[off] || !n[on]) continue
-			printf "%-8s %-7s %5d %16.1f %16.1f %8.1f%%\n", K[k], D[d], n[on], median(off), median(on), 100 * median(on) / median(off)
+		printf "%-8s %-7s %-11s %5s %22s %22s %8s\n", "kernel", "dir", "tracer", "runs", "untraced MiB/s (min-max)", "traced MiB/s (min-max)", "ratio"
+		for (i = 1; i <= m; i++) {
+			split(order[i], k, "|"); off = k[1] "|" k[2] "|off"
+			if (!n[off]) continue
+			printf "%-8s %-7s %-11s %5d %8.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %7.1f%%\n", k[1], k[2], k[3], n[order[i]], med[off], lo[off], hi[off], med[order[i]], lo[order[i]], hi[order[i]], 100 * med[order[i]] / med[off]
 		}
-	}' "$out/migratevma-cost.log" | tee "$out/migratevma-cost.txt"
+	}' "$out/migratevma-cost.stats" | tee "$out/migratevma-cost.txt"
 awk '
 	/^bench-mv-bpf / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -89,6 +93,8 @@ awk '
 		printf "%-8s %-7s %10d %14.1f %16.1f %8.2f%%\n", f["kernel"], f["hooks"], f["migrations"], f["bpf_ns"] / 1e6, f["bpf_ns"] / 1e3 / f["migrations"], 100 * f["bpf_ns"] / f["ioctl_ns"]
 	}' "$out/migratevma-cost.log" | tee -a "$out/migratevma-cost.txt"
 log "migratevma overhead (goal: traced >= 98% of untraced, i.e. BPF time <= 2% of the ioctls'); table in $out/migratevma-cost.txt"
+fi
+want analysis || exit 0
 
 # pagemove report speed, one core, page cache warm: the median of ROUNDS
 # runs over a synthetic log of 10 M stage records shaped like migratevma's
@@ -127,10 +133,12 @@ for i in $(seq "$rounds"); do
 	echo "small $(us_of "$BUILD/bin/pagemove" report --csv "$out/small.log")"
 done >>"$out/analysis-speed.log"
 rm -f "$out/perf.data" "$out/small.log"
-awk -v pe="$pe" -v events=$n -v rss="$rss" "$MEDIAN"'
-	{ v[$1, ++n[$1]] = $2 / 1000 }
+awk '{ print $1, $2 / 1000 }' "$out/analysis-speed.log" | "$PMSTAT" >"$out/analysis-speed.stats" ||
+	die "pmstat failed"
+awk -v pe="$pe" -v events=$n -v rss="$rss" '
+	{ n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5 }
 	END {
-		r = median("report"); p = median("perf"); s = median("small")
+		r = med["report"]; p = med["perf"]; s = med["small"]
 		printf "pagemove report: 10000000 events in %.1f ms (median of %d, %.1f-%.1f) = %.1f M events/s, max RSS %.1f MB (goal 50 M/s)\n", r, n["report"], lo["report"], hi["report"], 10000 / r, rss / 1024
 		printf "perf script: %d events in %.1f ms; pagemove report: %d events in %.1f ms (medians of %d); ratio %.0fx (goal 100x)\n", pe, p, events, s, n["small"], (p / pe) / (s / events)
-	}' "$out/analysis-speed.log" | tee "$out/analysis-speed.txt"
+	}' "$out/analysis-speed.stats" | tee "$out/analysis-speed.txt"

@@ -57,8 +57,11 @@ trap 'rm -f "$cmdfile"' EXIT
 	printf '%s\n' "$*"
 } >"$cmdfile"
 
+# PAGEMOVE_VM_QEMU_OPTS: more QEMU options (make bench: the instruction counter).
+qopts=${PAGEMOVE_VM_QEMU_OPTS:-}
+[ -n "$qmp" ] && qopts="-qmp unix:$qmp,server=on,wait=off${qopts:+ $qopts}"
 opts=()
-[ -n "$qmp" ] && opts+=(--qemu-opts="-qmp unix:$qmp,server=on,wait=off")
+[ -n "$qopts" ] && opts+=(--qemu-opts="$qopts")
 
 runlog=$(mktemp "$BUILD/vm/run.XXXXXX")
 trap 'rm -f "$cmdfile" "$runlog"' EXIT
