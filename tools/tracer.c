@@ -202,31 +202,47 @@ static enum pm_mode mode_of(const struct bpf_program *p, const char **target)
 	return PM_MODE_AUTO;
 }
 
-static bool in_kallsyms(const char *name)
+#define MAX_PROGS 64
+
+/* The first of @names (@n of them) that /proc/kallsyms lacks; NULL if none. */
+static const char *kallsyms_missing(const char **names, int n)
 {
+	bool found[MAX_PROGS] = { false };
 	char line[256], sym[128];
-	bool found = false;
+	int i, left = n;
 	FILE *f = fopen("/proc/kallsyms", "r");
 
 	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%*s %*s %127s", sym) == 1 && !strcmp(sym, name);
+		return n ? names[0] : NULL;
+	while (left && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %127s", sym) != 1)
+			continue;
+		for (i = 0; i < n; i++)
+			if (!found[i] && !strcmp(sym, names[i])) {
+				found[i] = true;
+				left--;
+			}
+	}
 	fclose(f);
-	return found;
+	for (i = 0; i < n; i++)
+		if (!found[i])
+			return names[i];
+	return NULL;
 }
 
 /*
  * Whether every program of mode @m can attach on this kernel, judged from
- * the names in their SEC()s; if not, the first missing hook in @why.
+ * the names in their SEC()s: btf_trace_X for tp_btf/X, a BTF FUNC for
+ * fentry/F and fexit/F, /proc/kallsyms for kprobe/F and kretprobe/F.  If
+ * not, the first missing hook in @why.
  */
 static bool mode_available(struct bpf_object *obj, const struct btf *btf, enum pm_mode m,
 			   const char *hint, char *why, size_t len)
 {
+	const char *target, *ksyms[MAX_PROGS], *missing = NULL, *what = "";
 	struct bpf_program *p;
-	const char *target;
 	char name[160];
-	int n = 0;
+	int n = 0, nk = 0;
 
 	bpf_object__for_each_program(p, obj) {
 		if (is_framework(p) || mode_of(p, &target) != m)
@@ -235,25 +251,31 @@ static bool mode_available(struct bpf_object *obj, const struct btf *btf, enum p
 		if (m == PM_MODE_TP) {
 			snprintf(name, sizeof(name), "btf_trace_%s", target);
 			if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) < 0) {
-				snprintf(why, len, "tracepoint %s is not in this kernel%s%s", target,
-					 hint ? " " : "", hint ? hint : "");
-				return false;
+				missing = target;
+				what = "tracepoint %s is not in this kernel";
+				break;
 			}
 		} else if (m == PM_MODE_FENTRY) {
 			if (btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) < 0) {
-				snprintf(why, len, "%s() is not in the kernel's BTF (inlined or "
-					 "renamed)%s%s", target, hint ? " " : "", hint ? hint : "");
-				return false;
+				missing = target;
+				what = "%s() is not in the kernel's BTF (inlined or renamed)";
+				break;
 			}
-		} else if (!in_kallsyms(target)) {
-			snprintf(why, len, "%s() is not in /proc/kallsyms%s%s", target,
-				 hint ? " " : "", hint ? hint : "");
-			return false;
+		} else if (nk < MAX_PROGS) {
+			ksyms[nk++] = target;
 		}
 	}
-	if (!n)
+	if (!n) {
 		snprintf(why, len, "this tracer has no %s programs", mode_names[m]);
-	return n > 0;
+		return false;
+	}
+	if (!missing && m == PM_MODE_KPROBE && (missing = kallsyms_missing(ksyms, nk)))
+		what = "%s() is not in /proc/kallsyms";
+	if (!missing)
+		return true;
+	snprintf(name, sizeof(name), what, missing);
+	snprintf(why, len, "%s%s%s", name, hint ? " " : "", hint ? hint : "");
+	return false;
 }
 
 static void autoload(struct pm_run *run, enum pm_mode m)
@@ -277,56 +299,50 @@ static void autoload(struct pm_run *run, enum pm_mode m)
 	}
 }
 
-/* Open, choose the hooks, load and attach; the next mode if one is refused. */
+/*
+ * Open, choose the hooks, load and attach: the first mode, in the order
+ * tp_btf, fentry, kprobe (or the one of -H), whose hooks this kernel has
+ * and which loads.  Why each mode was passed over goes to @why.
+ */
 static int load(struct pm_run *run, char *why, size_t len)
 {
 	const struct pm_skel_ops *ops = run->t->skel;
 	struct btf *btf = btf__load_vmlinux_btf();
-	enum pm_mode order[PM_NR_MODES], m;
-	char r[PM_NR_MODES][200];
-	int n = 0, i, err;
+	char r[PM_NR_MODES][256] = { "" };
+	enum pm_mode m;
+	size_t off = 0;
 	void *skel;
-	size_t off;
+	int err;
 
 	if (!btf) {
 		snprintf(why, len, "no kernel BTF (/sys/kernel/btf/vmlinux): CO-RE needs "
 			 "CONFIG_DEBUG_INFO_BTF");
 		return -1;
 	}
-	/* Only to read the SEC() names. */
-	skel = ops->open();
-	if (!skel) {
-		btf__free(btf);
-		snprintf(why, len, "cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
 	for (m = PM_MODE_TP; m < PM_NR_MODES; m++) {
-		r[m][0] = 0;
 		if (run->want != PM_MODE_AUTO && run->want != m)
 			continue;
-		if (mode_available(ops->obj(skel), btf, m, run->t->hint[m], r[m], sizeof(r[m])))
-			order[n++] = m;
-		else if (run->verbose)
-			fprintf(stderr, "%s: %s hooks unavailable: %s\n", run->t->name,
-				mode_names[m], r[m]);
-	}
-	ops->destroy(skel);
-	btf__free(btf);
-
-	for (i = 0; i < n; i++) {
-		m = order[i];
 		skel = ops->open();
 		if (!skel) {
-			snprintf(why, len, "cannot open the BPF object: %s", strerror(errno));
-			return -1;
+			snprintf(r[m], sizeof(r[m]), "cannot open the BPF object: %s",
+				 strerror(errno));
+			break;
 		}
 		run->obj = ops->obj(skel);
+		if (!mode_available(run->obj, btf, m, run->t->hint[m], r[m], sizeof(r[m]))) {
+			if (run->verbose)
+				fprintf(stderr, "%s: %s hooks unavailable: %s\n", run->t->name,
+					mode_names[m], r[m]);
+			ops->destroy(skel);
+			continue;
+		}
 		ops->knobs(skel, run->pid || run->cmd, run->output != NULL);
 		autoload(run, m);
 		err = ops->load(skel);
 		if (!err)
 			err = ops->attach(skel);
 		if (!err) {
+			btf__free(btf);
 			run->skel = skel;
 			run->mode = m;
 			return 0;
@@ -335,10 +351,9 @@ static int load(struct pm_run *run, char *why, size_t len)
 		if (run->verbose)
 			fprintf(stderr, "%s: %s hooks %s\n", run->t->name, mode_names[m], r[m]);
 		ops->destroy(skel);
-		run->obj = NULL;
 	}
-	/* Say why each mode that was asked for is out. */
-	off = 0;
+	btf__free(btf);
+	run->obj = NULL;
 	for (m = PM_MODE_TP; m < PM_NR_MODES && off < len; m++)
 		if (r[m][0])
 			off += snprintf(why + off, len - off, "%s%s: %s", off ? "; " : "",
