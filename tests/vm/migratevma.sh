@@ -52,21 +52,24 @@ ran() {
 		fail "migratevma $1: exit 0 and a summary" "exit $2: $(tail -n 3 "$out/$1.err")"
 	fi
 }
-# wait_for FILE PATTERN SECS
+# wait_for FILE PATTERN SECS [PID]: until FILE has PATTERN (false if PID dies)
 wait_for() {
 	local i
 	for i in $(seq $((${3} * 10))); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
+		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
 		sleep 0.1
 	done
 	return 1
 }
+t0=$SECONDS
+took() { echo "migratevma.sh: $1 at $((SECONDS - t0)) s"; }
 
 # The noise: a second hmmbench, never traced, migrating until killed.
 noise_rounds() { grep -c '^hmmbench: round=' "$out/noise.txt"; }
-stdbuf -oL "$B/hmmbench" -d /dev/hmm_dmirror1 -s 4 -r 1000000 --holes >"$out/noise.txt" 2>&1 &
+stdbuf -oL "$B/hmmbench" -d /dev/hmm_dmirror1 -s 4 -r 100000 --holes >"$out/noise.txt" 2>&1 &
 noise=$!
-if wait_for "$out/noise.txt" '^hmmbench: round=' 120; then
+if wait_for "$out/noise.txt" '^hmmbench: round=' 120 $noise; then
 	pass "noise hmmbench migrates on /dev/hmm_dmirror1"
 else
 	fail "noise hmmbench migrates" "$(tail -n 3 "$out/noise.txt")"
@@ -130,6 +133,7 @@ fi
 check_eq "pagemove timeline: 6 stage slices per migration" \
 	"$(json "$out/plain-timeline.json" 'len(j["traceEvents"])')" $((48 * 6))
 
+took "-- CMD follows"
 # 2. -- CMD follows CMD's children: two hmmbench runs under a shell.
 n0=$(noise_rounds)
 run children -- sh -c "'$B/hmmbench' -s 4 -r 1 && '$B/hmmbench' -s 4 -r 2; exit \$?"
@@ -140,6 +144,7 @@ check_eq "-- CMD: its children's pages, exactly" \
 check_eq "-- CMD: its children's requested pages (3 x 2 x 1024)" \
 	"$(json "$out/children.json" 'j["pages"]["requested"]')" $((3 * 2 * 1024))
 
+took "-p PID"
 # 3. -p PID: that process (across its exec); -p PID -f: its children too.
 # trace_pid NAME FLAGS SCRIPT: a shell waits on a fifo, migratevma -p
 # attaches to it, then the shell runs SCRIPT.
@@ -150,7 +155,7 @@ trace_pid() {
 	pid=$!
 	"$B/migratevma" -j $flags -p $pid >"$out/$name.json" 2>"$out/$name.err" &
 	mv=$!
-	if ! wait_for "$out/$name.err" 'ready' 300; then
+	if ! wait_for "$out/$name.err" 'ready' 300 $mv; then
 		fail "migratevma $flags -p: ready" "$(cat "$out/$name.err")"
 		kill $mv $pid 2>/dev/null
 		return
@@ -172,6 +177,7 @@ trace_pid pchild "-f" "'$B/hmmbench' -s 4 -r 1; echo done"
 check_eq "-p PID -f: its children's pages" \
 	"$(json "$out/pchild.json" 'j["pages"]["migrated"]')" "$(bench_sum "$out/pchild.txt" pages)"
 
+took "Reasons"
 # 4. Reasons, filtered too: the noise makes 1024 holes per ioctl to the device.
 run failalloc -- "$B/hmmbench" -s 8 -r 2 --fail-alloc
 ran failalloc $?
@@ -205,6 +211,7 @@ fi
 kill $noise 2>/dev/null
 wait $noise 2>/dev/null
 
+took "Exit codes"
 # 5. Exit codes with -- CMD: CMD's, or the tracer's own failure.
 xc() {	# xc NAME WANT CMD...
 	local name=$1 want=$2 rc
@@ -230,6 +237,7 @@ else
 	pass "CMD does not run when the tracer fails"
 fi
 
+took "Bad input"
 # 6. Bad input.
 bad() {	# bad NAME PATTERN CMD...
 	local name=$1 pat=$2 o rc
@@ -245,4 +253,5 @@ bad() {	# bad NAME PATTERN CMD...
 bad "migratevma: not root" "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$B/migratevma"
 bad "migratevma: no such process" "no process" "$B/migratevma" -p 999999
 bad "hmmbench: missing device" "cannot open /nonexistent" "$B/hmmbench" -d /nonexistent
+took end
 exit $failed
