@@ -35,7 +35,7 @@ in_vms() {
 	for k in stock patched; do
 		[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"
 		log "$k kernel: $1, $rounds rounds"
-		bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -- \
+		bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 3600 -- \
 			bash "$TOP/tests/bench/$1" "$rounds" 2>&1 | tee -a "$2" | grep "^$3" || true
 	done
 	grep -q "^${3}kernel=patched" "$2" ||

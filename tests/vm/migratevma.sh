@@ -31,7 +31,7 @@ cd /tmp || exit 1
 json() { /usr/bin/python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 # bench_sum FILE FIELD: the sum of FIELD= over hmmbench's per-ioctl lines.
 bench_sum() {
-	awk -v f="$2=" '/^hmmbench: round=/ { for (i = 1; i <= NF; i++) if (index($i, f) == 1) s += substr($i, length(f) + 1) } END { printf "%d\n", s }' "$1"
+	awk -v f="$2=" '/^hmmbench: round=/ { for (i = 1; i <= NF; i++) if (index($i, f) == 1) s += substr($i, length(f) + 1) } END { printf "%.0f\n", s }' "$1"
 }
 bench_calls() { grep -c '^hmmbench: round=' "$1"; }
 # run NAME MIGRATEVMA-ARGS -- CMD: JSON to $out/NAME.json, CMD's output to NAME.txt
