@@ -38,7 +38,7 @@ bench_calls() { grep -c '^hmmbench: round=' "$1"; }
 run() {
 	local name=$1
 	shift
-	"$B/migratevma" -j -w "$out/$name.log" "$@" >"$out/$name.out" 2>"$out/$name.err"
+	timeout -k 10 600 "$B/migratevma" -j -w "$out/$name.log" "$@" >"$out/$name.out" 2>"$out/$name.err"
 	local rc=$?
 	grep '^{' "$out/$name.out" >"$out/$name.json"
 	grep -v '^{' "$out/$name.out" >"$out/$name.txt"
@@ -102,15 +102,20 @@ check_eq "migrations = 2 x 3 rounds x 8 calls of 512 pages" \
 	"$(json "$out/plain.json" 'j["migrations"]')" 48
 check_eq "no migration incomplete" "$(json "$out/plain.json" 'j["incomplete"]')" 0
 check_eq "no events lost" "$(json "$out/plain.json" 'j["lost_events"]')" 0
-# The 48 sequences lie inside the 6 ioctls hmmbench timed; outside them
-# the driver only loops and allocates its pfn arrays: most of its time is
-# inside.
-total=$(json "$out/plain.json" 'j["stages_ns"]["total"]["sum"]')
-if [ "$total" -le "$bench_ns" ] && [ $((total * 10)) -ge $((bench_ns * 7)) ]; then
-	pass "tracer's total ($total ns) within 70-100% of hmmbench's ioctl time ($bench_ns ns)"
-else
-	fail "tracer's total within 70-100% of hmmbench's ioctl time" "$total ns vs $bench_ns ns"
-fi
+# The 48 sequences lie inside the 6 ioctls hmmbench timed, so their total
+# cannot exceed hmmbench's clock.  Outside them the driver copies the
+# migrated data back for checking (to_dev) and loops: seen 82% inside on
+# stock without noise, 56% on patched with the noise competing for both
+# vCPUs; a third is the floor (a tracer missing stages, or timing only
+# some of them, falls below it).
+within() {	# within NAME NS
+	if [ "$2" -le "$bench_ns" ] && [ $(($2 * 3)) -ge "$bench_ns" ]; then
+		pass "$1 ($2 ns) within 33-100% of hmmbench's ioctl time ($bench_ns ns)"
+	else
+		fail "$1 within 33-100% of hmmbench's ioctl time" "$2 ns vs $bench_ns ns"
+	fi
+}
+within "tracer's total" "$(json "$out/plain.json" 'j["stages_ns"]["total"]["sum"]')"
 if [ "$(head -c 8 "$out/plain.log" | od -An -c | tr -d ' ')" = 'PMVLOG\r\n' ]; then
 	pass "event log written ($(stat -c %s "$out/plain.log") bytes)"
 else
@@ -122,12 +127,7 @@ fi
 	fail "pagemove report of the log" "$(cat "$out/plain-report.err")"
 check_eq "pagemove report: 48 migrations in the log's total histogram" \
 	"$(json "$out/plain-report.json" '[s["count"] for s in j["stages"] if s["name"] == "total"][0]')" 48
-ltotal=$(json "$out/plain-report.json" '[s["sum_ns"] for s in j["stages"] if s["name"] == "total"][0]')
-if [ "$ltotal" -le "$bench_ns" ] && [ $((ltotal * 10)) -ge $((bench_ns * 7)) ]; then
-	pass "log's total ($ltotal ns) within 70-100% of hmmbench's ioctl time"
-else
-	fail "log's total within 70-100% of hmmbench's ioctl time" "$ltotal ns vs $bench_ns ns"
-fi
+within "log's total" "$(json "$out/plain-report.json" '[s["sum_ns"] for s in j["stages"] if s["name"] == "total"][0]')"
 "$B/pagemove" timeline "$out/plain.log" -o "$out/plain-timeline.json" 2>/dev/null ||
 	fail "pagemove timeline of the log" "exit $?"
 check_eq "pagemove timeline: 6 stage slices per migration" \
@@ -153,7 +153,7 @@ trace_pid() {
 	rm -f $fifo && mkfifo $fifo
 	sh -c "read _ <$fifo; $script" >"$out/$name.txt" 2>&1 &
 	pid=$!
-	"$B/migratevma" -j $flags -p $pid >"$out/$name.json" 2>"$out/$name.err" &
+	timeout -k 10 600 "$B/migratevma" -j $flags -p $pid >"$out/$name.json" 2>"$out/$name.err" &
 	mv=$!
 	if ! wait_for "$out/$name.err" 'ready' 300 $mv; then
 		fail "migratevma $flags -p: ready" "$(cat "$out/$name.err")"
