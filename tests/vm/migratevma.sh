@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side, both kernels: migratevma against hmmbench, every number
 # compared with something the tracer did not compute.
-#  - While a second hmmbench ("noise", /dev/hmm_dmirror1, with holes so it
-#    also makes reason events) migrates all along, `migratevma -- hmmbench`
-#    counts exactly the pages the traced hmmbench's ioctls report, the
-#    pages it asked for, one migration per migrate_vma call, none
-#    incomplete, and a total time within hmmbench's own ioctl clock;
+#  - `migratevma -- hmmbench` counts exactly the pages the ioctls report,
+#    the pages hmmbench asked for, one migration per migrate_vma call, none
+#    incomplete, and a total time within 50-100% of hmmbench's own clock
+#    of its ioctls (the tracer's and the log's);
+#  - the same while a second hmmbench ("noise", /dev/hmm_dmirror1, with
+#    holes so that it also makes reason events) migrates all along: the
+#    noise is never counted;
 #  - -- CMD follows CMD's children; -p PID traces that process only, -p
 #    PID -f its children too;
 #  - on the patched kernel, --fail-alloc shows as reason no_dst, --pin as
@@ -65,32 +67,11 @@ wait_for() {
 t0=$SECONDS
 took() { echo "migratevma.sh: $1 at $((SECONDS - t0)) s"; }
 
-# The noise: a second hmmbench, never traced, migrating until killed.
-noise_rounds() { grep -c '^hmmbench: round=' "$out/noise.txt"; }
-stdbuf -oL "$B/hmmbench" -d /dev/hmm_dmirror1 -s 4 -r 100000 --holes >"$out/noise.txt" 2>&1 &
-noise=$!
-if wait_for "$out/noise.txt" '^hmmbench: round=' 120 $noise; then
-	pass "noise hmmbench migrates on /dev/hmm_dmirror1"
-else
-	fail "noise hmmbench migrates" "$(tail -n 3 "$out/noise.txt")"
-fi
-# noise_during NAME N0: the noise migrated while NAME ran, and still runs
-noise_during() {
-	local n1
-	n1=$(noise_rounds)
-	if [ "$n1" -gt "$2" ] && kill -0 $noise 2>/dev/null; then
-		pass "$1: the noise migrated meanwhile ($(($n1 - $2)) ioctls)"
-	else
-		fail "$1: the noise migrated meanwhile" "$2 -> $n1 ioctls, alive: $(kill -0 $noise 2>&1 && echo yes)"
-	fi
-}
-
 # 1. 16 MiB of 4 KiB pages, 3 rounds: 2 directions x 3 rounds x 8
-#    migrate_vma calls of 512 pages (lib/test_hmm.c migrates 2 MiB a call).
-n0=$(noise_rounds)
+#    migrate_vma calls of 512 pages (lib/test_hmm.c migrates 2 MiB a call),
+#    alone: times against hmmbench's clock.
 run plain -- "$B/hmmbench" -s 16 -r 3
 ran plain $?
-noise_during plain "$n0"
 bench_pages=$(bench_sum "$out/plain.txt" pages)
 bench_ns=$(bench_sum "$out/plain.txt" ns)
 check_eq "hmmbench made its 6 ioctls" "$(bench_calls "$out/plain.txt")" 6
@@ -106,13 +87,13 @@ check_eq "no events lost" "$(json "$out/plain.json" 'j["lost_events"]')" 0
 # cannot exceed hmmbench's clock.  Outside them the driver copies the
 # migrated data back for checking (to_dev) and loops: seen 82% inside on
 # stock without noise, 56% on patched with the noise competing for both
-# vCPUs; a third is the floor (a tracer missing stages, or timing only
-# some of them, falls below it).
+# vCPUs (so this run has none); half is the floor (a tracer missing
+# stages, or timing only some of them, falls below it).
 within() {	# within NAME NS
-	if [ "$2" -le "$bench_ns" ] && [ $(($2 * 3)) -ge "$bench_ns" ]; then
-		pass "$1 ($2 ns) within 33-100% of hmmbench's ioctl time ($bench_ns ns)"
+	if [ "$2" -le "$bench_ns" ] && [ $(($2 * 2)) -ge "$bench_ns" ]; then
+		pass "$1 ($2 ns) within 50-100% of hmmbench's ioctl time ($bench_ns ns)"
 	else
-		fail "$1 within 33-100% of hmmbench's ioctl time" "$2 ns vs $bench_ns ns"
+		fail "$1 within 50-100% of hmmbench's ioctl time" "$2 ns vs $bench_ns ns"
 	fi
 }
 within "tracer's total" "$(json "$out/plain.json" 'j["stages_ns"]["total"]["sum"]')"
@@ -133,8 +114,48 @@ within "log's total" "$(json "$out/plain-report.json" '[s["sum_ns"] for s in j["
 check_eq "pagemove timeline: 6 stage slices per migration" \
 	"$(json "$out/plain-timeline.json" 'len(j["traceEvents"])')" $((48 * 6))
 
+
+# 2. The same while the noise migrates: only the traced hmmbench counts.
+# The noise: a second hmmbench, never traced, migrating until killed.
+noise_rounds() { grep -c '^hmmbench: round=' "$out/noise.txt"; }
+stdbuf -oL "$B/hmmbench" -d /dev/hmm_dmirror1 -s 4 -r 100000 --holes >"$out/noise.txt" 2>&1 &
+noise=$!
+if wait_for "$out/noise.txt" '^hmmbench: round=' 120 $noise; then
+	pass "noise hmmbench migrates on /dev/hmm_dmirror1"
+else
+	fail "noise hmmbench migrates" "$(tail -n 3 "$out/noise.txt")"
+fi
+# noise_during NAME N0: the noise migrated while NAME ran, and still runs
+noise_during() {
+	local n1
+	n1=$(noise_rounds)
+	if [ "$n1" -gt "$2" ] && kill -0 $noise 2>/dev/null; then
+		pass "$1: the noise migrated meanwhile ($(($n1 - $2)) ioctls)"
+	else
+		fail "$1: the noise migrated meanwhile" "$2 -> $n1 ioctls, alive: $(kill -0 $noise 2>&1 && echo yes)"
+	fi
+}
+
+n0=$(noise_rounds)
+run filtered -- "$B/hmmbench" -s 16 -r 3
+ran filtered $?
+noise_during filtered "$n0"
+check_eq "with noise: pages migrated = the traced hmmbench's" \
+	"$(json "$out/filtered.json" 'j["pages"]["migrated"]')" "$(bench_sum "$out/filtered.txt" pages)"
+check_eq "with noise: pages requested = the traced hmmbench's 2 x 3 x 4096" \
+	"$(json "$out/filtered.json" 'j["pages"]["requested"]')" $((2 * 3 * 4096))
+check_eq "with noise: 48 migrations, none incomplete" \
+	"$(json "$out/filtered.json" '(j["migrations"], j["incomplete"])')" "(48, 0)"
+bench_ns=$(bench_sum "$out/filtered.txt" ns)
+t=$(json "$out/filtered.json" 'j["stages_ns"]["total"]["sum"]')
+if [ "$t" -le "$bench_ns" ]; then
+	pass "with noise: tracer's total ($t ns) within the traced ioctls' time ($bench_ns ns)"
+else
+	fail "with noise: tracer's total within the traced ioctls' time" "$t ns > $bench_ns ns"
+fi
+
 took "-- CMD follows"
-# 2. -- CMD follows CMD's children: two hmmbench runs under a shell.
+# 3. -- CMD follows CMD's children: two hmmbench runs under a shell.
 n0=$(noise_rounds)
 run children -- sh -c "'$B/hmmbench' -s 4 -r 1 && '$B/hmmbench' -s 4 -r 2; exit \$?"
 ran children $?
@@ -145,7 +166,7 @@ check_eq "-- CMD: its children's requested pages (3 x 2 x 1024)" \
 	"$(json "$out/children.json" 'j["pages"]["requested"]')" $((3 * 2 * 1024))
 
 took "-p PID"
-# 3. -p PID: that process (across its exec); -p PID -f: its children too.
+# 4. -p PID: that process (across its exec); -p PID -f: its children too.
 # trace_pid NAME FLAGS SCRIPT: a shell waits on a fifo, migratevma -p
 # attaches to it, then the shell runs SCRIPT.
 trace_pid() {
@@ -178,7 +199,7 @@ check_eq "-p PID -f: its children's pages" \
 	"$(json "$out/pchild.json" 'j["pages"]["migrated"]')" "$(bench_sum "$out/pchild.txt" pages)"
 
 took "Reasons"
-# 4. Reasons, filtered too: the noise makes 1024 holes per ioctl to the device.
+# 5. Reasons, filtered too: the noise makes 1024 holes per ioctl to the device.
 run failalloc -- "$B/hmmbench" -s 8 -r 2 --fail-alloc
 ran failalloc $?
 if [ "$PAGEMOVE_KERNEL" = patched ]; then
@@ -212,7 +233,7 @@ kill $noise 2>/dev/null
 wait $noise 2>/dev/null
 
 took "Exit codes"
-# 5. Exit codes with -- CMD: CMD's, or the tracer's own failure.
+# 6. Exit codes with -- CMD: CMD's, or the tracer's own failure.
 xc() {	# xc NAME WANT CMD...
 	local name=$1 want=$2 rc
 	shift 2
@@ -238,7 +259,7 @@ else
 fi
 
 took "Bad input"
-# 6. Bad input.
+# 7. Bad input.
 bad() {	# bad NAME PATTERN CMD...
 	local name=$1 pat=$2 o rc
 	shift 2
