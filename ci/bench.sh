@@ -21,7 +21,7 @@ mkdir -p "$out"
 # Medians, min and max: build/bin/pmstat (lib/stats.c's pm_median) reads
 # "KEY VALUE" lines and prints "KEY N MEDIAN MIN MAX" for each key.
 PMSTAT=$BUILD/bin/pmstat
-make -C "$TOP" --no-print-directory "$PMSTAT" >/dev/null || die "cannot build pmstat"
+make -C "$TOP" --no-print-directory build/bin/pmstat >/dev/null || die "cannot build pmstat"
 
 # Guest-side costs are timed under QEMU's instruction counter: the guest
 # clock advances with the instructions executed, so runs repeat (DESIGN.md).
