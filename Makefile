@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools analysis analysis-test selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels vm bpf tools tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
 	bench export-series clean distclean
 
@@ -54,6 +54,7 @@ help:
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
+	@echo '  make tools-test      the tools'"'"' command-line conventions and exit codes (host)'
 	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
@@ -104,20 +105,31 @@ $(BPFOUT)/%.skel.h: $(BPFOUT)/%.bpf.o
 BPF_PROGS := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
 bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 
-TOOLS := bpfsmoke tpcheck migratevma hmmbench
+# Tracers are built on the framework (tools/tracer.c, bpf/tracer.bpf.h);
+# the other tools share only tools/toolutil.c and lib/.
+TRACERS := migratevma
+TOOLS := bpfsmoke tpcheck hmmbench pmstat $(TRACERS)
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
+FRAMEWORK := tools/tracer.c tools/tracer.h $(TOOLUTIL)
+LIB_HDRS := $(wildcard lib/*.h include/pagemove/*.h)
 
 # Each loader: tools/NAME.c + its skeleton (bpf/NAME.bpf.c, or smoke for
 # bpfsmoke), the shared helpers and lib/ (histograms, event log).
 $(BIN)/bpfsmoke: $(BPFOUT)/smoke.skel.h
 $(BIN)/tpcheck: $(BPFOUT)/tpcheck.skel.h include/pagemove/tpcheck.h
-$(BIN)/migratevma: $(BPFOUT)/migratevma.skel.h include/pagemove/migratevma.h $(LIB_SRCS)
-$(BIN)/%: tools/%.c $(TOOLUTIL)
+$(addprefix $(BIN)/,$(TRACERS)): $(BIN)/%: tools/%.c $(BPFOUT)/%.skel.h $(FRAMEWORK) $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib $< tools/tracer.c tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
+$(BIN)/%: tools/%.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
 
 
 tools: $(addprefix $(BIN)/,$(TOOLS))
+
+# Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians.
+tools-test: tools
+	@bash tests/tools/cli.sh
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
 # analysis/analysis.c holds each subcommand's core (also fuzzed).

@@ -11,11 +11,11 @@
  *   fentry   migrate_vma_setup/pages/finalize and migrate_device_unmap
  *            (no reasons: the kernel does not say them without the series);
  *   kprobe   the same functions, where fentry is not allowed.
+ * The handlers are thin wrappers around the on_*() state machine, which
+ * only follows the processes pm_traced() accepts (bpf/tracer.bpf.h).
  */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
+#include "tracer.bpf.h"
 #include "pagemove/migratevma.h"
 
 #define MIGRATE_PFN_MIGRATE	(1UL << 1)	/* include/linux/migrate.h */
@@ -23,8 +23,6 @@
 #define MIGRATE_PFN_COMPOUND	(1UL << 4)
 #define PMD_NR			512		/* x86-64 HPAGE_PMD_NR */
 #define RINGBUF_SIZE		(256 * 1024)
-
-const volatile __u32 target_tgid;
 
 enum { T_SETUP_BEGIN, T_COLLECT_END, T_SETUP_END, T_PAGES_BEGIN, T_PAGES_END,
        T_FINALIZE_BEGIN, T_NR };
@@ -36,6 +34,7 @@ struct inflight {
 	__u64 args;		/* struct migrate_vma * (fentry/kprobe) */
 	__u64 unmap_src;	/* migrate_device_unmap() args (kprobe) */
 	__u64 unmap_n;
+	__u64 collected_entries;	/* src entries marked at collect (no THP) */
 };
 
 struct {
@@ -59,11 +58,6 @@ struct {
 
 struct mv_totals totals;
 __u64 op_seq;
-
-static __always_inline bool traced(void)
-{
-	return !target_tgid || (bpf_get_current_pid_tgid() >> 32) == target_tgid;
-}
 
 static __always_inline struct inflight *current_op(void)
 {
@@ -101,14 +95,15 @@ struct {
 struct walk_ctx {
 	const unsigned long *src;
 	__u64 n;
-	__u64 nr;
+	__u64 marked;	/* 2 x entries marked for migration */
+	__u64 thp;	/* 2 x those also marked compound */
 	struct walk_buf *b;
 };
 
 static long walk_chunk(__u32 c, void *ctx)
 {
 	struct walk_ctx *w = ctx;
-	__u64 off = (__u64)c * WALK_CHUNK, cnt;
+	__u64 off = (__u64)c * WALK_CHUNK, cnt, marked = 0, thp = 0;
 	unsigned long v;
 	int i;
 
@@ -122,17 +117,27 @@ static long walk_chunk(__u32 c, void *ctx)
 	/*
 	 * Branch-free on purpose: the verifier then treats the count as an
 	 * unknown scalar and sees the callback's states converge.  Entries
-	 * past cnt are stale and masked out.
+	 * past cnt are stale: the mask ((i - cnt) >> 63 is 1 below cnt)
+	 * clears them.  MIGRATE is bit 1 and COMPOUND bit 4, so v & 2 and
+	 * (v >> 3) & v & 2 count both at three instructions an entry.
 	 */
 	for (i = 0; i < WALK_CHUNK; i++) {
-		v = w->b->src[i];
-		w->nr += ((__u64)i < cnt) * ((v >> 1) & 1) * (1 + ((v >> 4) & 1) * (PMD_NR - 1));
+		v = w->b->src[i] & -(((__u64)i - cnt) >> 63);
+		marked += v & MIGRATE_PFN_MIGRATE;
+		thp += (v >> 3) & v & MIGRATE_PFN_MIGRATE;
 	}
+	w->marked += marked;
+	w->thp += thp;
 	return 0;
 }
 
-/* Pages still marked for migration in a src array (kernel memory). */
-static __always_inline __u64 count_migrating(const unsigned long *src, __u64 n)
+/*
+ * Pages still marked for migration in a src array (kernel memory): a
+ * compound entry counts PMD_NR pages.  *@entries, if given, gets the
+ * marked entries, or ~0 if any of them is compound.
+ */
+static __always_inline __u64 count_migrating(const unsigned long *src, __u64 n,
+					     __u64 *entries)
 {
 	__u32 zero = 0;
 	struct walk_ctx w = { .src = src, .b = bpf_map_lookup_elem(&walkbuf, &zero) };
@@ -145,7 +150,9 @@ static __always_inline __u64 count_migrating(const unsigned long *src, __u64 n)
 	}
 	w.n = n;
 	bpf_loop((n + WALK_CHUNK - 1) / WALK_CHUNK, walk_chunk, &w, 0);
-	return w.nr;
+	if (entries)
+		*entries = w.thp ? ~0ULL : w.marked / 2;
+	return (w.marked + w.thp * (PMD_NR - 1)) / 2;
 }
 
 /* --- the state machine, shared by every variant --------------------------- */
@@ -155,7 +162,7 @@ static __always_inline void on_setup_begin(__u64 npages, __u64 args)
 	struct inflight st = {};
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!traced())
+	if (!pm_traced())
 		return;
 	st.op_id = __sync_fetch_and_add(&op_seq, 1) + 1;
 	st.t[T_SETUP_BEGIN] = bpf_ktime_get_ns();
@@ -244,6 +251,8 @@ static __always_inline void on_finalize_end(void)
 	for (i = 0; i < MV_NR_COUNTS; i++)
 		__sync_fetch_and_add(&totals.pages[i], st->pages[i]);
 
+	if (!pm_events)	/* no event log: nobody reads the ring */
+		goto out;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&totals.lost_events, 1);
@@ -266,12 +275,13 @@ static __always_inline void on_finalize_end(void)
 		bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
 				      RINGBUF_SIZE / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	}
+out:
 	bpf_map_delete_elem(&inflight, &tid);
 }
 
 static __always_inline void on_reason(__u64 nr_pages, int reason)
 {
-	if (!traced() || reason < 0 || reason >= MV_NR_REASONS)
+	if (!pm_traced() || reason < 0 || reason >= MV_NR_REASONS)
 		return;
 	__sync_fetch_and_add(&totals.reason_pages[reason], nr_pages);
 }
@@ -389,7 +399,39 @@ static __always_inline void pages_returned(void)
 	if (!st)
 		return;
 	args = (struct migrate_vma *)st->args;
-	on_pages_end(count_migrating(BPF_CORE_READ(args, src), BPF_CORE_READ(args, npages)));
+	on_pages_end(count_migrating(BPF_CORE_READ(args, src), BPF_CORE_READ(args, npages),
+				     NULL));
+}
+
+/* migrate_device_unmap() called: collect is over, count what it marked. */
+static __always_inline void unmap_called(const unsigned long *src, __u64 n)
+{
+	struct inflight *st = current_op();
+	__u64 entries;
+
+	if (!st)
+		return;	/* not in a traced migrate_vma_setup(): no walk */
+	st->unmap_src = (__u64)src;
+	st->unmap_n = n;
+	on_collect_end(count_migrating(src, n, &entries));
+	st->collected_entries = entries;
+}
+
+/*
+ * migrate_device_unmap() returned @ret, the entries it left marked.  If
+ * that is every entry collect marked and none was compound, no page was
+ * restored and none turned out to be part of a large folio (it would have
+ * been counted once for the entries it skipped): collect's page count
+ * holds, and the src array need not be walked again.
+ */
+static __always_inline void unmap_returned(__u64 ret)
+{
+	struct inflight *st = current_op();
+
+	if (!st)
+		return;
+	on_unmap_end(ret == st->collected_entries ? st->pages[MV_COLLECTED] :
+		     count_migrating((const unsigned long *)st->unmap_src, st->unmap_n, NULL));
 }
 
 SEC("fentry/migrate_vma_setup")
@@ -409,7 +451,7 @@ int BPF_PROG(fx_setup, struct migrate_vma *args, int ret)
 SEC("fentry/migrate_device_unmap")
 int BPF_PROG(fn_unmap, unsigned long *src_pfns, unsigned long npages, struct page *fault_page)
 {
-	on_collect_end(count_migrating(src_pfns, npages));
+	unmap_called(src_pfns, npages);
 	return 0;
 }
 
@@ -417,7 +459,7 @@ SEC("fexit/migrate_device_unmap")
 int BPF_PROG(fx_unmap, unsigned long *src_pfns, unsigned long npages, struct page *fault_page,
 	     unsigned long ret)
 {
-	on_unmap_end(count_migrating(src_pfns, npages));
+	unmap_returned(ret);
 	return 0;
 }
 
@@ -468,23 +510,14 @@ int BPF_KRETPROBE(krp_setup, int ret)
 SEC("kprobe/migrate_device_unmap")
 int BPF_KPROBE(kp_unmap, unsigned long *src_pfns, unsigned long npages)
 {
-	struct inflight *st = current_op();
-
-	if (!st)
-		return 0;
-	st->unmap_src = (__u64)src_pfns;
-	st->unmap_n = npages;
-	on_collect_end(count_migrating(src_pfns, npages));
+	unmap_called(src_pfns, npages);
 	return 0;
 }
 
 SEC("kretprobe/migrate_device_unmap")
-int BPF_KRETPROBE(krp_unmap)
+int BPF_KRETPROBE(krp_unmap, unsigned long ret)
 {
-	struct inflight *st = current_op();
-
-	if (st)
-		on_unmap_end(count_migrating((const unsigned long *)st->unmap_src, st->unmap_n));
+	unmap_returned(ret);
 	return 0;
 }
 

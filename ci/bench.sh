@@ -12,18 +12,20 @@ STEP=bench
 . "$(dirname "$0")/lib.sh"
 
 rounds=${ROUNDS:-5}
+# BENCH="hmm migratevma zsballoon analysis size" (the default) or a subset.
+parts=" ${BENCH:-hmm migratevma zsballoon analysis size} "
+want() { [[ $parts == *" $1 "* ]]; }
 out=$BUILD/bench
 mkdir -p "$out"
 
-# Median of the values v[key, 1..n[key]]; lo[key] and hi[key] get min, max.
-MEDIAN='
-	function median(key,   m, i, j, t, a) {
-		m = n[key]
-		for (i = 1; i <= m; i++) a[i] = v[key, i]
-		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		lo[key] = a[1]; hi[key] = a[m]
-		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-	}'
+# Medians, min and max: build/bin/pmstat (lib/stats.c's pm_median) reads
+# "KEY VALUE" lines and prints "KEY N MEDIAN MIN MAX" for each key.
+PMSTAT=$BUILD/bin/pmstat
+make -C "$TOP" --no-print-directory build/bin/pmstat >/dev/null || die "cannot build pmstat"
+
+# Guest-side costs are timed under QEMU's instruction counter: the guest
+# clock advances with the instructions executed, so runs repeat (DESIGN.md).
+export PAGEMOVE_VM_QEMU_OPTS="-icount shift=0,sleep=off -accel tcg,thread=single"
 
 # in_vms SCRIPT LOG TAG: run tests/bench/SCRIPT ROUNDS in a stock, then a
 # patched VM; their lines starting with TAG go to LOG and the terminal.
@@ -33,54 +35,56 @@ in_vms() {
 	for k in stock patched; do
 		[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"
 		log "$k kernel: $1, $rounds rounds"
-		bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -- \
+		bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 3600 -- \
 			bash "$TOP/tests/bench/$1" "$rounds" 2>&1 | tee -a "$2" | grep "^$3" || true
 	done
 	grep -q "^${3}kernel=patched" "$2" ||
 		die "no measurements from the patched kernel (see $2)"
 }
 
+if want hmm; then
 in_vms hmm-cost.sh "$out/hmm-cost.log" "bench "
-awk "$MEDIAN"'
-	/^bench kernel=/ {
+awk '/^bench kernel=/ {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		key = f["pages"] " " f["dir"] " " f["kernel"] " " f["events"]
-		n[key]++; v[key, n[key]] = f["ms"]
-	}
+		print f["pages"] "|" f["dir"] "|" f["kernel"] "|" f["events"], f["ms"]
+	}' "$out/hmm-cost.log" | "$PMSTAT" >"$out/hmm-cost.stats" || die "pmstat failed"
+awk '{ n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5 }
 	END {
 		printf "%-5s %-4s %-22s %5s %10s %21s %9s\n", "pages", "dir", "kernel", "runs", "median ms", "min-max ms", "vs stock"
 		split("thp 4k", P, " "); split("s2d d2s", D, " ")
-		split("stock off|patched off|patched on", K, "|")
+		split("stock|off patched|off patched|on", K, " ")
 		for (p = 1; p <= 2; p++) for (d = 1; d <= 2; d++) {
-			base = median(P[p] " " D[d] " stock off")
+			base = med[P[p] "|" D[d] "|stock|off"]
 			for (k = 1; k <= 3; k++) {
-				key = P[p] " " D[d] " " K[k]
+				key = P[p] "|" D[d] "|" K[k]
 				if (!n[key]) continue
-				med = median(key)
-				split(K[k], kk, " ")
+				split(K[k], kk, "|")
 				label = kk[1] (kk[1] == "patched" ? ", events " kk[2] : "")
-				printf "%-5s %-4s %-22s %5d %10.1f %10.1f-%-10.1f %8.3fx\n", P[p], D[d], label, n[key], med, lo[key], hi[key], med / base
+				printf "%-5s %-4s %-22s %5d %10.1f %10.1f-%-10.1f %8.3fx\n", P[p], D[d], label, n[key], med[key], lo[key], hi[key], med[key] / base
 			}
 		}
-	}' "$out/hmm-cost.log" | tee "$out/hmm-cost.txt"
+	}' "$out/hmm-cost.stats" | tee "$out/hmm-cost.txt"
 log "256 MiB migrations, $rounds rounds each, TCG guest; table in $out/hmm-cost.txt"
+fi
 
+if want migratevma; then
 in_vms migratevma-cost.sh "$out/migratevma-cost.log" "bench-mv "
-awk "$MEDIAN"'
-	/^bench-mv / {
+awk '/^bench-mv / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		key = f["kernel"] " " f["dir"] " " f["tracer"]
-		n[key]++; v[key, n[key]] = f["mibs"]
-	}
+		print f["kernel"] "|" f["dir"] "|" f["tracer"], f["mibs"]
+	}' "$out/migratevma-cost.log" | "$PMSTAT" >"$out/migratevma-cost.stats" || die "pmstat failed"
+# Each traced variant against the untraced runs of the same kernel and
+# direction, which alternated with it: medians, and min-max as the spread.
+awk '{ split($1, k, "|"); n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5
+	if (k[3] != "off") order[++m] = $1 }
 	END {
-		printf "%-8s %-7s %5s %16s %16s %9s\n", "kernel", "dir", "runs", "untraced MiB/s", "traced MiB/s", "ratio"
-		split("stock patched", K, " "); split("to_dev to_sys", D, " ")
-		for (k = 1; k <= 2; k++) for (d = 1; d <= 2; d++) {
-			off = K[k] " " D[d] " off"; on = K[k] " " D[d] " on"
-			if (!n[off] || !n[on]) continue
-			printf "%-8s %-7s %5d %16.1f %16.1f %8.1f%%\n", K[k], D[d], n[on], median(off), median(on), 100 * median(on) / median(off)
+		printf "%-8s %-7s %-11s %5s %22s %22s %8s\n", "kernel", "dir", "tracer", "runs", "untraced MiB/s (min-max)", "traced MiB/s (min-max)", "ratio"
+		for (i = 1; i <= m; i++) {
+			split(order[i], k, "|"); off = k[1] "|" k[2] "|off"
+			if (!n[off]) continue
+			printf "%-8s %-7s %-11s %5d %8.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %7.1f%%\n", k[1], k[2], k[3], n[order[i]], med[off], lo[off], hi[off], med[order[i]], lo[order[i]], hi[order[i]], 100 * med[order[i]] / med[off]
 		}
-	}' "$out/migratevma-cost.log" | tee "$out/migratevma-cost.txt"
+	}' "$out/migratevma-cost.stats" | tee "$out/migratevma-cost.txt"
 awk '
 	/^bench-mv-bpf / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -89,7 +93,9 @@ awk '
 		printf "%-8s %-7s %10d %14.1f %16.1f %8.2f%%\n", f["kernel"], f["hooks"], f["migrations"], f["bpf_ns"] / 1e6, f["bpf_ns"] / 1e3 / f["migrations"], 100 * f["bpf_ns"] / f["ioctl_ns"]
 	}' "$out/migratevma-cost.log" | tee -a "$out/migratevma-cost.txt"
 log "migratevma overhead (goal: traced >= 98% of untraced, i.e. BPF time <= 2% of the ioctls'); table in $out/migratevma-cost.txt"
+fi
 
+if want zsballoon; then
 # The zsmalloc and virtio_balloon paths with their tracepoints compiled in
 # but off, against stock: zram writes, compaction, zspage migration by
 # offlining, balloon inflate/deflate driven over QMP; guest CPU time per
@@ -104,44 +110,42 @@ for k in stock patched; do
 	bash "$TOP/tests/bench/balloon-host.sh" "$sock" "$vmlog" &
 	host=$!
 	log "$k kernel: zs-balloon-cost.sh, $rounds rounds, instruction counter"
-	PAGEMOVE_ICOUNT=1 bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -q "$sock" -- \
+	bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -q "$sock" -- \
 		PAGEMOVE_BALLOON=1 bash "$TOP/tests/bench/zs-balloon-cost.sh" "$rounds" >"$vmlog" 2>&1 || true
 	wait "$host" || log "$k: the balloon host driver failed (see $vmlog)"
 	grep '^bench-zb ' "$vmlog" | tee -a "$zb_log" >/dev/null
 done
 grep -q '^bench-zb kernel=patched' "$zb_log" ||
 	die "no zsmalloc/balloon measurements from the patched kernel (see $out/zs-balloon-patched.vmlog)"
-awk "$MEDIAN"'
-	/^bench-zb / {
+awk '/^bench-zb / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		key = f["phase"] " " f["kernel"]
-		n[key]++; v[key, n[key]] = f["ns"] / 1e6
-	}
+		print f["phase"] "|" f["kernel"], f["ns"] / 1e6
+	}' "$zb_log" | "$PMSTAT" >"$out/zs-balloon-cost.stats" || die "pmstat failed"
+awk '{ n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5 }
 	END {
 		printf "%-8s %5s %22s %22s %9s\n", "phase", "runs", "stock ms (min-max)", "patched ms (min-max)", "cost"
 		split("write compact migrate inflate deflate", P, " ")
 		for (p = 1; p <= 5; p++) {
-			s = P[p] " stock"; q = P[p] " patched"
+			s = P[p] "|stock"; q = P[p] "|patched"
 			if (!n[s] || !n[q]) continue
-			ms = median(s); ls = lo[s]; hs = hi[s]
-			mq = median(q)
-			printf "%-8s %5d %8.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %+8.2f%%\n", P[p], n[q], ms, ls, hs, mq, lo[q], hi[q], 100 * (mq / ms - 1)
+			printf "%-8s %5d %8.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %+8.2f%%\n", P[p], n[q], med[s], lo[s], hi[s], med[q], lo[q], hi[q], 100 * (med[q] / med[s] - 1)
 		}
-	}' "$zb_log" | tee "$out/zs-balloon-cost.txt"
+	}' "$out/zs-balloon-cost.stats" | tee "$out/zs-balloon-cost.txt"
 log "zsmalloc/balloon paths, events off vs stock, guest CPU time under -icount (goal: cost <= 0.5%); table in $out/zs-balloon-cost.txt"
+fi
 
-# pagemove report speed, one core, page cache warm: the median of ROUNDS
-# runs over a synthetic log of 10 M stage records shaped like migratevma's
-# (373 MB), with the largest resident set of a run.
-
+if want analysis; then
 # pagemove report speed against perf script and perf report --stdio
 # (tests/bench/report-speed.sh: on the host, side by side, ROUNDS rounds).
 make -C "$TOP" --no-print-directory analysis build/bench/mklog >/dev/null
 bash "$TOP/tests/bench/report-speed.sh" "$rounds" "$out" "$BUILD/bin/pagemove" "$BUILD/bench/mklog" ||
 	die "report speed failed"
+fi
 
+if want size; then
 # Size of the series' tracepoints, from the two kernels built above: per
 # patch, per event class, per event and at the call sites.
 /usr/bin/python3 "$TOP/tests/bench/bloat.py" -o "$out/bloat.json" "$STOCK_SRC" "$PATCHED_SRC" |
 	tee "$out/bloat.txt"
 log "tracepoint sizes in $out/bloat.txt"
+fi

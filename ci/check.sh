@@ -104,6 +104,8 @@ suite matrix "config matrix: tracing off, modules (modpost), no balloon migratio
 	"$logdir/config-matrix.log" series -- bash "$TOP/ci/config-matrix.sh"
 step tools "make bpf tools analysis: BPF objects, loaders and the CLI build" kstock -- \
 	make -C "$TOP" --no-print-directory bpf tools analysis
+suite toolscli "tools: -h, --help, exit codes (host)" "$logdir/tools-cli.log" tools -- \
+	make -C "$TOP" --no-print-directory tools-test
 step selftests "make selftests: the tree's hmm-tests build" tree -- bash "$TOP/ci/selftests.sh"
 step vmexit "vm: guest exit status and output reach the host" kstock -- vm_exit_status
 suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma" "$logdir/vm-patched.log" \

@@ -59,11 +59,11 @@ trap 'rm -f "$cmdfile"' EXIT
 	printf '%s\n' "$*"
 } >"$cmdfile"
 
-opts=() qopts=
-[ -n "$qmp" ] && qopts="-qmp unix:$qmp,server=on,wait=off"
-# PAGEMOVE_ICOUNT=1: QEMU's instruction counter, for deterministic guest
-# timing (make bench; DESIGN.md).
-[ "${PAGEMOVE_ICOUNT:-0}" = 1 ] && qopts="$qopts -icount shift=0,sleep=off -accel tcg,thread=single"
+# PAGEMOVE_VM_QEMU_OPTS: more QEMU options (make bench: the instruction
+# counter, for deterministic guest timing; DESIGN.md).
+qopts=${PAGEMOVE_VM_QEMU_OPTS:-}
+[ -n "$qmp" ] && qopts="-qmp unix:$qmp,server=on,wait=off${qopts:+ $qopts}"
+opts=()
 [ -n "$qopts" ] && opts+=(--qemu-opts="$qopts")
 
 runlog=$(mktemp "$BUILD/vm/run.XXXXXX")

@@ -63,14 +63,21 @@ static int cmp_double(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+double pm_median(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static double resample_median(const struct sampler *sp, int m, double *buf, uint64_t *s)
 {
 	int i;
 
 	for (i = 0; i < m; i++)
 		buf[i] = draw(sp, s);
-	qsort(buf, m, sizeof(*buf), cmp_double);
-	return m % 2 ? buf[m / 2] : (buf[m / 2 - 1] + buf[m / 2]) / 2;
+	return pm_median(buf, (size_t)m);
 }
 
 int pm_median_ratio_ci(const struct pm_hist *base, const struct pm_hist *new_,

@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Statistics over the shared histograms: bootstrap of a median ratio. */
+/*
+ * Statistics: the median of a sample (the one of pagemove: hmmbench, the
+ * bootstrap, and through tools/pmstat the bench scripts), and over the
+ * shared histograms a bootstrap of a median ratio.
+ */
 #ifndef PAGEMOVE_LIB_STATS_H
 #define PAGEMOVE_LIB_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hist_api.h"
+
+/*
+ * Sort @v (@n values, NaN not allowed) ascending and return its median:
+ * the middle value, or the mean of the two middle ones.  NaN if @n is 0.
+ */
+double pm_median(double *v, size_t n);
 
 struct pm_ratio_ci {
 	double ratio;	/* median(new) / median(base) */

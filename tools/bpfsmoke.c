@@ -31,16 +31,20 @@ const char *argp_program_version = "bpfsmoke 0.1";
 static const char doc[] =
 	"Check that fentry and tracepoint BPF programs load and count.\n"
 	"\n"
-	"USAGE: bpfsmoke [-v] [-n CALLS] [-- CMD [ARGS...]]\n"
-	"\n"
-	"EXAMPLES:\n"
+	"Exits 0 only if both programs load and attach and the tracepoint counts\n"
+	"exactly the CALLS getppid() calls made.\n"
+	"\vEXAMPLES:\n"
 	"    bpfsmoke                      # 1000 getppid() calls, no workload\n"
 	"    bpfsmoke -- dd if=/dev/urandom of=/dev/zram0 bs=1M count=16 oflag=direct\n"
-	"                                  # also count zs_malloc() during dd\n";
+	"                                  # also count zs_malloc() during dd\n"
+	"\n"
+	"EXIT STATUS: 0 success, 1 runtime error (or a wrong count), 2 usage\n"
+	"error.  With -- CMD: 125 if bpfsmoke itself failed, else CMD's status.\n";
 
 static const struct argp_option opts[] = {
 	{ "calls", 'n', "CALLS", 0, "getppid() calls to make (default 1000)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
+	TOOL_HELP_OPTION,
 	{},
 };
 
@@ -58,7 +62,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.cmd = state->argv + state->next;
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return tool_argp_common(key, state);
 	}
 	return 0;
 }
@@ -67,17 +71,18 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
 	struct smoke_bpf *skel;
-	int err, i, rc = 0;
+	int err, i, rc = 0, fail = tool_usage_status(argc, argv) == TOOL_EXIT_USAGE ?
+		TOOL_EXIT_ERROR : TOOL_EXIT_FAILED;
 
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	if (err)
-		return 2;
+	tool_argp_parse(&argp, argc, argv, tool_usage_status(argc, argv), NULL);
+	if (tool_need_root("bpfsmoke"))
+		return fail;
 	tool_libbpf_init(env.verbose);
 
 	skel = smoke_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "bpfsmoke: cannot open BPF object: %s\n", strerror(errno));
-		return 1;
+		return fail;
 	}
 	skel->rodata->target_tgid = getpid();
 	err = smoke_bpf__load(skel);
@@ -95,8 +100,12 @@ int main(int argc, char **argv)
 		syscall(SYS_getppid);
 	if (env.cmd && env.cmd[0]) {
 		rc = tool_run_command(env.cmd);
-		if (rc)
+		if (rc < 0) {
+			fprintf(stderr, "bpfsmoke: cannot run %s: %s\n", env.cmd[0], strerror(-rc));
+			err = rc;
+		} else if (rc) {
 			fprintf(stderr, "bpfsmoke: workload exited with %d\n", rc);
+		}
 	}
 
 	printf("tracepoint syscalls:sys_enter_getppid %llu of %d calls\n",
@@ -109,6 +118,6 @@ int main(int argc, char **argv)
 out:
 	smoke_bpf__destroy(skel);
 	if (err)
-		return 1;
-	return rc ? 1 : 0;
+		return fail;
+	return rc;
 }

@@ -32,9 +32,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
 #include "toolutil.h"
 
 /* lib/test_hmm_uapi.h of the tree (a kernel-internal header: copied ABI). */
@@ -75,16 +75,19 @@ const char *argp_program_version = "hmmbench 0.1";
 static const char doc[] =
 	"Migrate anonymous memory to the test_hmm device and back; report MiB/s.\n"
 	"\n"
-	"USAGE: hmmbench [-s MIB] [-r ROUNDS] [--thp] [--holes] [--fail-alloc] [-d DEV]\n"
-	"\n"
-	"EXAMPLES:\n"
+	"One line per migration ioctl, for tests and scripts:\n"
+	"  hmmbench: round=N dir=to_dev|to_sys pages=P ns=T\n"
+	"(P: the pages the driver says it migrated; T: the ioctl's CLOCK_MONOTONIC time).\n"
+	"\vEXAMPLES:\n"
 	"    hmmbench -s 256 -r 5          # 256 MiB, 5 rounds, 4 KiB pages\n"
 	"    hmmbench -s 256 --thp         # with transparent huge pages\n"
 	"    hmmbench --holes              # every other page never touched\n"
 	"    hmmbench --fail-alloc -r 1    # the driver fails one device page\n"
 	"    hmmbench --pin -r 1           # one page held by a pipe (vmsplice)\n"
 	"    hmmbench --account --thp --pin -r 1   # which pages moved, and why not\n"
-	"    hmmbench --account --other-device /dev/hmm_dmirror1 -s 8 -r 1\n";
+	"    hmmbench --account --other-device /dev/hmm_dmirror1 -s 8 -r 1\n"
+	"\n"
+	"EXIT STATUS: 0 success, 1 runtime error, 2 usage error.\n";
 
 enum { OPT_THP = 1000, OPT_HOLES, OPT_FAIL, OPT_PIN, OPT_ACCOUNT, OPT_ZERO, OPT_OTHER,
        OPT_HOLES_BACK, OPT_FILE };
@@ -108,6 +111,7 @@ static const struct argp_option opts[] = {
 	  "map a file created in DIR (MAP_SHARED) instead of anonymous memory", 0 },
 	{ "other-device", OPT_OTHER, "DEV", 0,
 	  "first move the last 2 MiB to test_hmm device DEV (another owner); needs -s 4 or more", 0 },
+	TOOL_HELP_OPTION,
 	{},
 };
 
@@ -156,31 +160,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument: %s", arg);
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return tool_argp_common(key, state);
 	}
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void report(const char *dir, double *mibs, int n)
 {
-	qsort(mibs, n, sizeof(*mibs), cmp_double);
-	printf("%-7s %9.1f MiB/s median, %.1f-%.1f over %d rounds\n", dir,
-	       n % 2 ? mibs[n / 2] : (mibs[n / 2 - 1] + mibs[n / 2]) / 2, mibs[0], mibs[n - 1], n);
+	double med = pm_median(mibs, (size_t)n);	/* sorts */
+
+	printf("%-7s %9.1f MiB/s median, %.1f-%.1f over %d rounds\n", dir, med, mibs[0],
+	       mibs[n - 1], n);
 }
 
 /* Where a page is, from the snapshots of this device and the other one. */
@@ -347,8 +337,7 @@ int main(int argc, char **argv)
 	struct acct_buf ab = { 0 };
 	size_t npages, remote_n = (2 << 20) / page;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+	tool_argp_parse(&argp, argc, argv, TOOL_EXIT_USAGE, NULL);
 	size = (size_t)env.mib << 20;
 	npages = size / page;
 	if (env.zero || env.holes_back || env.other || env.file)
@@ -457,7 +446,7 @@ int main(int argc, char **argv)
 			}
 			if (env.account && snapshot(fd, fd1, buf, npages, ab.before, ab.pmd, ab.tmp))
 				return 1;
-			t0 = now_ns();
+			t0 = tool_now_ns();
 			if (ioctl(fd, req, &cmd)) {
 				/*
 				 * With a failed allocation the driver's read-back finds
@@ -473,7 +462,7 @@ int main(int argc, char **argv)
 					return 1;
 				}
 			} else {
-				t0 = now_ns() - t0;
+				t0 = tool_now_ns() - t0;
 				total[d] += cmd.cpages;
 				mibs[d][r] = (double)size / (1 << 20) / ((double)t0 / 1e9);
 				printf("hmmbench: round=%d dir=%s pages=%llu ns=%llu\n", r + 1,

@@ -6,7 +6,6 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +23,24 @@ static struct env {
 	char **cmd;
 } env;
 
-static volatile sig_atomic_t exiting;
-
 const char *argp_program_version = "tpcheck 0.1";
 static const char doc[] =
 	"Count the series' tracepoints and, independently, the functions they\n"
 	"sit in (fentry/fexit), while CMD runs or until SIGINT/SIGTERM.\n"
 	"Needs a kernel with the pagemove series (its events are attached by name).\n"
 	"\n"
-	"USAGE: tpcheck [-v] [-o FILE] [-- CMD [ARGS...]]\n"
-	"\n"
-	"EXAMPLES:\n"
+	"\vEXAMPLES:\n"
 	"    tpcheck -- ./hmm-tests        # counts while hmm-tests runs\n"
-	"    tpcheck -o counts.txt &       # counts until killed with SIGINT\n";
+	"    tpcheck -o counts.txt &       # counts until killed with SIGINT\n"
+	"\n"
+	"EXIT STATUS: 0 success, 1 runtime error, 2 usage error.  With -- CMD:\n"
+	"CMD's status; 125 if tpcheck itself failed, 126/127 if CMD cannot be\n"
+	"run / is not found, 128+N if it was killed by signal N.\n";
 
 static const struct argp_option opts[] = {
 	{ "output", 'o', "FILE", 0, "write the counters to FILE (default stdout)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
+	TOOL_HELP_OPTION,
 	{},
 };
 
@@ -57,15 +57,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.cmd = state->argv + state->next;
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return tool_argp_common(key, state);
 	}
 	return 0;
-}
-
-static void sig_handler(int sig)
-{
-	(void)sig;
-	exiting = 1;
 }
 
 static int dump(const struct tpcheck_counts *c, const char *path)
@@ -95,21 +89,18 @@ int main(int argc, char **argv)
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
 	struct bpf_program *prog;
 	struct tpcheck_bpf *skel;
-	int err, rc = 0, missing = 0;
+	int err = 0, rc = 0, missing = 0, fail = tool_usage_status(argc, argv) == TOOL_EXIT_USAGE ?
+		TOOL_EXIT_ERROR : TOOL_EXIT_FAILED;
 
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	if (err)
-		return 2;
-	if (geteuid() != 0) {
-		fprintf(stderr, "tpcheck: needs root (CAP_BPF and CAP_PERFMON)\n");
-		return 1;
-	}
+	tool_argp_parse(&argp, argc, argv, tool_usage_status(argc, argv), NULL);
+	if (tool_need_root("tpcheck"))
+		return fail;
 	tool_libbpf_init(env.verbose);
 
 	skel = tpcheck_bpf__open_and_load();
 	if (!skel) {
 		fprintf(stderr, "tpcheck: cannot load BPF programs: %s\n", strerror(errno));
-		return 1;
+		return fail;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
@@ -140,22 +131,25 @@ int main(int argc, char **argv)
 		/* Links are freed with the object; the process exits right after. */
 	}
 
-	signal(SIGINT, sig_handler);
-	signal(SIGTERM, sig_handler);
+	tool_handle_signals();
 	printf("tpcheck: ready (%d tracepoints missing)\n", missing);
 	fflush(stdout);
 
 	if (env.cmd && env.cmd[0]) {
 		rc = tool_run_command(env.cmd);
-		if (rc)
+		if (rc < 0) {
+			fprintf(stderr, "tpcheck: cannot run %s: %s\n", env.cmd[0], strerror(-rc));
+			err = 1;
+		} else if (rc) {
 			fprintf(stderr, "tpcheck: workload exited with %d\n", rc);
+		}
 	} else {
-		while (!exiting)
+		while (!tool_exiting)
 			pause();
 	}
 	if (dump(&skel->bss->counts, env.output))
 		err = 1;
 out:
 	tpcheck_bpf__destroy(skel);
-	return err ? 1 : (rc ? 1 : 0);
+	return err ? fail : rc;
 }

@@ -9,10 +9,11 @@
 #     slices; each round times `perf script` (text, one line per event),
 #     `perf report --stdio` (an aggregating reader, like pagemove report)
 #     and `pagemove report --csv`.  Each side's time includes its start-up.
-# Usage: report-speed.sh ROUNDS OUTDIR PAGEMOVE MKLOG.  Writes
+# Usage: report-speed.sh ROUNDS OUTDIR PAGEMOVE MKLOG (pmstat beside PAGEMOVE).  Writes
 # OUTDIR/analysis-speed.{log,txt}: medians, min-max, per-event ratios.
 set -eu
 rounds=$1 out=$2 pm=$3 mklog=$4
+pmstat=$(dirname "$pm")/pmstat
 mkdir -p "$out"
 log=$out/analysis-speed.log
 die() { echo "report-speed: $*" >&2; exit 1; }
@@ -47,23 +48,13 @@ for i in $(seq "$rounds"); do
 	echo "small $(us_of "$pm" report --csv "$out/small.log")"
 done >>"$log"
 rm -f "$out/perf.data" "$out/small.log"
-/usr/bin/python3 - "$log" "$pe" "$n" "$rss" <<'PY' | tee "$out/analysis-speed.txt"
-import statistics, sys
-v = {}
-for line in open(sys.argv[1]):
-    k, us = line.split()
-    v.setdefault(k, []).append(int(us) / 1000)
-pe, n, rss = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-m = {k: statistics.median(x) for k, x in v.items()}
-sp = lambda k: "%.1f-%.1f" % (min(v[k]), max(v[k]))
-print("pagemove report: 10000000 events in %.1f ms (median of %d, %s) = %.0f M events/s, "
-      "max RSS %.1f MB (goal 50 M/s)" % (m["report"], len(v["report"]), sp("report"),
-                                          10000 / m["report"], rss / 1024))
-s = m["small"]
-print("1 M events, medians of %d rounds side by side (min-max ms): pagemove report %.1f ms (%s); "
-      "perf report --stdio %.1f ms (%s) for %d events; perf script %.1f ms (%s)"
-      % (len(v["small"]), s, sp("small"), m["perf_report"], sp("perf_report"), pe,
-         m["perf_script"], sp("perf_script")))
-print("per event: %.0fx perf report --stdio (goal 50x), %.0fx perf script"
-      % ((m["perf_report"] / pe) / (s / n), (m["perf_script"] / pe) / (s / n)))
-PY
+# Medians by the one implementation (lib/stats.c through pmstat), in ms.
+awk '{ print $1, $2 / 1000 }' "$log" | "$pmstat" >"$log.stats" || { echo "pmstat failed" >&2; exit 1; }
+awk -v pe="$pe" -v n="$n" -v rss="$rss" '
+	{ c[$1] = $2; m[$1] = $3; sp[$1] = sprintf("%.1f-%.1f", $4, $5) }
+	END {
+		printf "pagemove report: 10000000 events in %.1f ms (median of %d, %s) = %.0f M events/s, max RSS %.1f MB (goal 50 M/s)\n", m["report"], c["report"], sp["report"], 10000 / m["report"], rss / 1024
+		s = m["small"]
+		printf "1 M events, medians of %d rounds side by side (min-max ms): pagemove report %.1f ms (%s); perf report --stdio %.1f ms (%s) for %d events; perf script %.1f ms (%s)\n", c["small"], s, sp["small"], m["perf_report"], sp["perf_report"], pe, m["perf_script"], sp["perf_script"]
+		printf "per event: %.0fx perf report --stdio (goal 50x), %.0fx perf script\n", (m["perf_report"] / pe) / (s / n), (m["perf_script"] / pe) / (s / n)
+	}' "$log.stats" | tee "$out/analysis-speed.txt"

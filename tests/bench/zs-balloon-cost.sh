@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of `make bench`: the cost of the zsmalloc and virtio_balloon
 # tracepoints while they are off, against the unpatched kernel, under
-# QEMU's instruction counter (ci/bench.sh boots with PAGEMOVE_ICOUNT=1).
+# QEMU's instruction counter (ci/bench.sh exports PAGEMOVE_VM_QEMU_OPTS with it).
 # ROUNDS rounds, each:
 #   zram:    write 16 MiB to zram0 (4096 pages over many size classes),
 #            zero every other page, compact, then offline the movable

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host side, no VM: the command-line conventions of every tool in
+# build/bin (README, "Exit codes"): -h and --help print usage and exit 0,
+# --help has EXAMPLES, a usage error exits 2 (125 for a tracer given
+# -- CMD, so it is not taken for CMD's status), not being root exits 1
+# (125 with -- CMD) and CMD never runs then; pmstat's medians against
+# values worked out by hand.
+# One "PASS: name" / "FAIL: name: why" line per check; exit status: the
+# number of failures.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+B=${PAGEMOVE_BIN:-$here/../../build/bin}
+failed=0
+. "$here/../vm/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME WANT_RC PATTERN CMD...: CMD exits WANT_RC, output matches PATTERN.
+expect() {
+	local name=$1 want=$2 pat=$3 o rc
+	shift 3
+	o=$("$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -qE -- "$pat" <<<"$o"; then
+		pass "$name (exit $rc)"
+	else
+		fail "$name" "exit $rc (want $want), output: $(head -c 300 <<<"$o")"
+	fi
+}
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+for t in migratevma tpcheck bpfsmoke hmmbench pmstat; do
+	if [ ! -x "$B/$t" ]; then
+		fail "$t: built" "no $B/$t (make bpf tools)"
+		continue
+	fi
+	expect "$t -h: usage, exit 0" 0 "^Usage: $t" "$B/$t" -h
+	expect "$t --help: EXAMPLES and EXIT STATUS" 0 "EXIT STATUS" "$B/$t" --help
+	expect "$t --help: EXAMPLES" 0 "^ *EXAMPLES:" "$B/$t" --help
+	expect "$t --bogus: usage error, exit 2" 2 "unrecognized option" "$B/$t" --bogus
+	expect "$t -Z: usage error, exit 2" 2 "invalid option" "$B/$t" -Z
+done
+expect "migratevma: bad interval, exit 2" 2 "invalid interval" "$B/migratevma" 1x
+expect "migratevma: bad hook mode, exit 2" 2 "invalid hook mode" "$B/migratevma" -H magic
+expect "migratevma: -f without -p, exit 2" 2 "needs -p" "$B/migratevma" -f
+expect "migratevma: extra positional, exit 2" 2 "unexpected argument" "$B/migratevma" 1 2 3
+expect "migratevma -- CMD: usage error is 125, not CMD's" 125 "unrecognized option" \
+	"$B/migratevma" --bogus -- true
+expect "migratevma -p and -- CMD exclude each other (125)" 125 "exclude" \
+	"$B/migratevma" -p 1 -- true
+expect "migratevma: -w's argument may be --" 2 "invalid interval" "$B/migratevma" -w -- 1x
+expect "hmmbench: zero size, exit 2" 2 "invalid size" "$B/hmmbench" -s 0
+expect "hmmbench: missing device, exit 1" 1 "cannot open /nonexistent" "$B/hmmbench" -d /nonexistent
+expect "tpcheck -- CMD: usage error is 125" 125 "invalid option" "$B/tpcheck" -Z -- true
+
+# Not root: 1, or 125 with a command, which must not have run.
+expect "migratevma: not root, exit 1" 1 "needs root" nobody "$B/migratevma"
+expect "migratevma -- CMD: not root, exit 125" 125 "needs root" \
+	nobody "$B/migratevma" -- touch "$tmp/ran"
+expect "tpcheck: not root, exit 1" 1 "needs root" nobody "$B/tpcheck"
+expect "bpfsmoke -- CMD: not root, exit 125" 125 "needs root" \
+	nobody "$B/bpfsmoke" -- touch "$tmp/ran"
+if [ -e "$tmp/ran" ]; then
+	fail "CMD does not run when the tracer fails" "$tmp/ran exists"
+else
+	pass "CMD does not run when the tracer fails"
+fi
+
+# pmstat: medians worked out by hand (odd and even counts, unsorted,
+# negative and fractional values, keys in first-seen order).
+check_eq "pmstat: medians, min, max per key" \
+	"$(printf 'b 5\na 3\nb -1\na 1\nb 2.5\na 2\nb 10\n' | "$B/pmstat" | tr '\n' ';')" \
+	"b 4 3.75 -1 10;a 3 2 1 3;"
+check_eq "pmstat: one value" "$(echo 'x 7' | "$B/pmstat")" "x 1 7 7 7"
+expect "pmstat: a line without a number, exit 1 naming the line" 1 "line 2" \
+	sh -c "printf 'a 1\na b\n' | '$B/pmstat'"
+expect "pmstat: trailing junk is an error" 1 "line 1" sh -c "echo 'a 1 2' | '$B/pmstat'"
+echo "tools cli: $failed failed"
+exit $failed
