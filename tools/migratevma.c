@@ -62,11 +62,11 @@ static void on_snapshot(struct pm_run *run, struct pm_snapshot *s)
 
 	for (i = 0; i < MV_NR_COUNTS; i++)
 		s->counter[s->nr_counters++] = (struct pm_counter){ "pages", count_names[i],
-								   t->pages[i], true };
+								   t->pages[i], true, "pages" };
 	for (i = 0; i < MV_NR_REASONS; i++)
 		s->counter[s->nr_counters++] = (struct pm_counter){ "reason", reason_names[i],
 								   t->reason_pages[i],
-								   have_reasons(run) };
+								   have_reasons(run), "pages" };
 	s->lost = t->lost_events;
 }
 

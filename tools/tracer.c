@@ -40,6 +40,7 @@ struct pm_run {
 	enum pm_mode mode;
 	struct pm_log_writer *log;
 	struct utsname uts;
+	uint64_t start_ns;	/* before the hooks were attached */
 	struct pm_snapshot snap;
 };
 
@@ -435,7 +436,7 @@ static int create_log(struct pm_run *run)
 	char err[PM_ERR_LEN];
 
 	run->log = pm_log_create(run->output, run->t->name, run->uts.release,
-				 run->t->hooks[run->mode], tool_now_ns(), err);
+				 run->t->hooks[run->mode], run->start_ns, err);
 	if (!run->log) {
 		fprintf(stderr, "%s: %s\n", run->t->name, err);
 		return -1;
@@ -459,6 +460,7 @@ static int finish_log(struct pm_run *run)
 	for (i = 0; i < run->t->nr_stages; i++) {
 		memset(&rh, 0, sizeof(rh));
 		snprintf(rh.name, sizeof(rh.name), "%s_ns", run->t->stages[i]);
+		snprintf(rh.unit, sizeof(rh.unit), "ns");
 		rh.hist = s->hist[i];
 		pm_log_write(run->log, PM_REC_HIST, 0, now, &rh, sizeof(rh));
 	}
@@ -467,6 +469,8 @@ static int finish_log(struct pm_run *run)
 		snprintf(c.name, sizeof(c.name), "%s.%s", s->counter[i].group, s->counter[i].name);
 		c.value = s->counter[i].value;
 		c.available = s->counter[i].available;
+		if (s->counter[i].unit)
+			snprintf(c.unit, sizeof(c.unit), "%s", s->counter[i].unit);
 		pm_log_write(run->log, PM_REC_COUNTER, 0, now, &c, sizeof(c));
 	}
 	rc = pm_log_close(run->log, s->lost, err);
@@ -554,6 +558,12 @@ int pm_tracer_main(const struct pm_tracer *t, int argc, char **argv)
 	uname(&run.uts);
 	tool_libbpf_init(run.verbose);
 
+	/*
+	 * The log starts before the hooks attach: an event that ends between
+	 * the two is still inside the log's time (the writer refuses one that
+	 * ends before its start).
+	 */
+	run.start_ns = tool_now_ns();
 	if (load(&run, why, sizeof(why))) {
 		fprintf(stderr, "%s: no usable hooks: %s\n", t->name, why);
 		return fail;
@@ -630,6 +640,12 @@ int pm_tracer_main(const struct pm_tracer *t, int argc, char **argv)
 		rc = tool_exit_code(status);
 		child = 0;
 	}
+	/*
+	 * Detach first: the last snapshot then reads per-CPU histograms that
+	 * no program is still updating, so none is read half-updated (a count
+	 * that disagrees with its slots, which the log writer refuses).
+	 */
+	t->skel->detach(run.skel);
 	if (rb)
 		ring_buffer__consume(rb);
 	if (!run.interval || !printed)

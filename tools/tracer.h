@@ -38,6 +38,7 @@ struct pm_skel_ops {
 	void (*knobs)(void *skel, bool filter, bool events);
 	int (*load)(void *skel);
 	int (*attach)(void *skel);
+	void (*detach)(void *skel);
 	void (*destroy)(void *skel);
 	uint64_t (*tgids_full)(void *skel);
 };
@@ -53,24 +54,27 @@ static void pm_##sk##_knobs(void *s, bool filter, bool events)		\
 }									\
 static int pm_##sk##_load(void *s) { return sk##__load(s); }		\
 static int pm_##sk##_attach(void *s) { return sk##__attach(s); }	\
+static void pm_##sk##_detach(void *s) { sk##__detach(s); }		\
 static void pm_##sk##_destroy(void *s) { sk##__destroy(s); }		\
 static uint64_t pm_##sk##_full(void *s) { return ((struct sk *)s)->bss->pm_tgids_full; } \
 static const struct pm_skel_ops sk##_ops = {				\
 	.open = pm_##sk##_open, .obj = pm_##sk##_obj,			\
 	.knobs = pm_##sk##_knobs, .load = pm_##sk##_load,		\
-	.attach = pm_##sk##_attach, .destroy = pm_##sk##_destroy,	\
+	.attach = pm_##sk##_attach, .detach = pm_##sk##_detach,		\
+	.destroy = pm_##sk##_destroy,					\
 	.tgids_full = pm_##sk##_full,					\
 }
 
 #define PM_TRACER_MAX_STAGES	16
 #define PM_TRACER_MAX_COUNTERS	64
 
-/* One named count: "GROUP.NAME" in the log. */
+/* One named count: "GROUP.NAME" in the log, in @unit (NULL: a plain count). */
 struct pm_counter {
 	const char *group;
 	const char *name;
 	uint64_t value;
 	bool available;		/* false: this kernel/mode cannot say */
+	const char *unit;
 };
 
 /* Everything read at once, for the summary and the log alike. */
