@@ -20,18 +20,7 @@ timeout=${BALLOON_TIMEOUT:-600}
 
 say() { printf 'balloon-drive: %s\n' "$*"; }
 
-# qmp JSON...: one session: capabilities, then each command; prints replies.
-qmp() {
-	{
-		echo '{"execute":"qmp_capabilities"}'
-		for c in "$@"; do echo "$c"; done
-		sleep 0.3
-	} | socat -t 2 - "UNIX-CONNECT:$sock" 2>/dev/null
-}
-actual() {
-	qmp '{"execute":"query-balloon"}' |
-		sed -n 's/.*"return": *{ *"actual": *\([0-9]*\).*/\1/p' | head -n1
-}
+. "$(dirname "$0")/qmp.sh"
 wait_line() {
 	local i
 	for i in $(seq $((timeout * 2))); do

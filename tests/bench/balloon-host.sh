@@ -8,17 +8,7 @@
 set -u
 sock=$1 vmlog=$2
 timeout=${BALLOON_TIMEOUT:-1200}
-qmp() {
-	{
-		echo '{"execute":"qmp_capabilities"}'
-		for c in "$@"; do echo "$c"; done
-		sleep 0.3
-	} | socat -t 2 - "UNIX-CONNECT:$sock" 2>/dev/null
-}
-actual() {
-	qmp '{"execute":"query-balloon"}' |
-		sed -n 's/.*"return": *{ *"actual": *\([0-9]*\).*/\1/p' | head -n1
-}
+. "$(dirname "$0")/../qmp.sh"
 seen=0 full=
 for _ in $(seq $((timeout * 4))); do
 	grep -q '^bench-zb: done' "$vmlog" 2>/dev/null && exit 0

@@ -38,15 +38,7 @@ for e in "$begin" "$end"; do
 done
 hits() { sed -n 's/^ *Hits: *//p' "$1/hist"; }
 
-rm -f "$out/tpcheck-fail.txt"
-"$top/build/bin/tpcheck" -o "$out/tpcheck-fail.txt" >"$out/tpcheck-fail.log" 2>&1 &
-tp=$!
-for _ in $(seq 600); do
-	grep -q '^tpcheck: ready' "$out/tpcheck-fail.log" && break
-	kill -0 $tp 2>/dev/null || break
-	sleep 0.5
-done
-grep -q '^tpcheck: ready' "$out/tpcheck-fail.log" ||
+start_tpcheck tpcheck-fail ||
 	{ fail "tpcheck attached" "$(tail -n 5 "$out/tpcheck-fail.log")"; exit $failed; }
 
 echo $nfail >$P

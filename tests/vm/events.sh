@@ -118,15 +118,7 @@ hist_val() {
 }
 
 # 2. Count while the workloads run.
-rm -f "$out/tpcheck.txt"
-"$top/build/bin/tpcheck" -o "$out/tpcheck.txt" >"$out/tpcheck.log" 2>&1 &
-tp=$!
-for _ in $(seq 600); do
-	grep -q '^tpcheck: ready' "$out/tpcheck.log" && break
-	kill -0 $tp 2>/dev/null || break
-	sleep 0.5
-done
-if ! grep -q '^tpcheck: ready' "$out/tpcheck.log"; then
+if ! start_tpcheck tpcheck; then
 	fail "tpcheck attached" "$(tail -n 5 "$out/tpcheck.log")"
 	exit $failed
 fi

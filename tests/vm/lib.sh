@@ -11,3 +11,17 @@ check_eq() {
 check_gt0() {
 	if [ "${2:-0}" -gt 0 ] 2>/dev/null; then pass "$1 ($2)"; else fail "$1" "got '${2:-}', want > 0"; fi
 }
+# start_tpcheck NAME: run tpcheck in the background, counts to
+# $out/NAME.txt and its output to $out/NAME.log; its pid in $tp.  Returns
+# once it is ready (it attaches slowly under TCG), 1 if it died first.
+start_tpcheck() {
+	rm -f "$out/$1.txt"
+	"$top/build/bin/tpcheck" -o "$out/$1.txt" >"$out/$1.log" 2>&1 &
+	tp=$!
+	for _ in $(seq 600); do
+		grep -q '^tpcheck: ready' "$out/$1.log" && return 0
+		kill -0 $tp 2>/dev/null || break
+		sleep 0.5
+	done
+	grep -q '^tpcheck: ready' "$out/$1.log"
+}
