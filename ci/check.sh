@@ -3,12 +3,13 @@
 # make check: every step from a fresh machine to the VM tests, each one a
 # named test.  A step whose prerequisite failed is counted as failed (never
 # as skipped: CI must not turn green on what did not run).  Closing line:
-# "N passed, N failed".
+# "N passed, N failed, N skipped" (a skip is a check a sub-suite could not
+# run on this machine, said with a SKIP: line; a failed prerequisite never is).
 STEP=check
 . "$(dirname "$0")/lib.sh"
 set +e
 
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 declare -A ok
 t0=$(date +%s)
 logdir=$BUILD/check
@@ -51,7 +52,7 @@ step() {
 
 # Count the PASS:/FAIL: lines a sub-suite prints; its exit status must agree.
 suite() {	# suite KEY NAME LOG [needs...] -- CMD...
-	local key=$1 name=$2 log=$3 s rc np nf deps=()
+	local key=$1 name=$2 log=$3 s rc np nf ns deps=()
 	shift 3
 	while [ "$1" != -- ]; do deps+=("$1"); shift; done
 	shift
@@ -63,7 +64,8 @@ suite() {	# suite KEY NAME LOG [needs...] -- CMD...
 	printf '=== %s: exit %d, %ds\n' "$name" "$rc" $(( $(date +%s) - s ))
 	np=$(grep -c '^PASS: ' "$log")
 	nf=$(grep -c '^FAIL: ' "$log")
-	passed=$((passed + np)); failed=$((failed + nf))
+	ns=$(grep -c '^SKIP: ' "$log")
+	passed=$((passed + np)); failed=$((failed + nf)); skipped=$((skipped + ns))
 	if [ "$rc" != 0 ] && [ "$nf" = 0 ]; then
 		result "$name" 1 "exit $rc without a FAIL line (see $log)"
 	elif [ "$np" = 0 ] && [ "$nf" = 0 ]; then
@@ -117,5 +119,7 @@ step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock --
 	"$BUILD/vm/out/hmm-tests-patched.tap"
 
 printf '\nmake check took %ds\n' $(( $(date +%s) - t0 ))
-printf '%d passed, %d failed\n' "$passed" "$failed"
+# A check a sub-suite could not run is a counted SKIP (its "SKIP:" line
+# says why), never left out of this line.
+printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 [ "$failed" = 0 ]
