@@ -43,7 +43,7 @@ help:
 	@echo
 	@echo 'Main commands (each installs/fetches what it needs; run as root):'
 	@echo '  make demo            build the patched kernel, boot it, run the smoke workloads'
-	@echo '  make check           everything CI runs; ends with "N passed, N failed"'
+	@echo '  make check           everything CI runs; ends with "N passed, N failed, N skipped"'
 	@echo '  make check-debug     the patched kernel with lockdep, KASAN, DEBUG_VM runs every workload; 0 splats'
 	@echo
 	@echo 'Steps:'
