@@ -2,7 +2,7 @@
 /*
  * The cores of `pagemove report|diff|timeline|plot`: each a function over
  * a log reader (or the model read from one) and output FILE*s, so that
- * the CLI (pagemove.c) and the fuzz target (tests/fuzz/fuzz_analysis.c)
+ * the CLI (pagemove.c) and the fuzz target (tests/fuzz/fuzz_pagemove.c)
  * run the same code.  Everything a core knows about a log comes from what
  * the log declares (stages, histograms and counters with their units,
  * event and span kinds with their fields); no tracer's names are

@@ -111,7 +111,8 @@ for k in stock patched; do
 	host=$!
 	log "$k kernel: zs-balloon-cost.sh, $rounds rounds, instruction counter"
 	bash "$TOP/ci/vm.sh" -k "$k" -m 2G -c 2 -t 2400 -q "$sock" -- \
-		PAGEMOVE_BALLOON=1 bash "$TOP/tests/bench/zs-balloon-cost.sh" "$rounds" >"$vmlog" 2>&1 || true
+		PAGEMOVE_BALLOON=1 bash "$TOP/tests/bench/zs-balloon-cost.sh" "$rounds" >"$vmlog" 2>&1 ||
+		log "$k: the VM run failed (exit $?): its phases may be missing, see $vmlog"
 	wait "$host" || log "$k: the balloon host driver failed (see $vmlog)"
 	grep '^bench-zb ' "$vmlog" | tee -a "$zb_log" >/dev/null
 done
@@ -127,7 +128,7 @@ awk '{ n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5 }
 		split("write compact migrate inflate deflate", P, " ")
 		for (p = 1; p <= 5; p++) {
 			s = P[p] "|stock"; q = P[p] "|patched"
-			if (!n[s] || !n[q]) continue
+			if (!n[s] || !n[q]) { printf "%-8s SKIP: no measurement on %s\n", P[p], n[s] ? "patched" : "stock"; continue }
 			printf "%-8s %5d %8.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %+8.2f%%\n", P[p], n[q], med[s], lo[s], hi[s], med[q], lo[q], hi[q], 100 * (med[q] / med[s] - 1)
 		}
 	}' "$out/zs-balloon-cost.stats" | tee "$out/zs-balloon-cost.txt"

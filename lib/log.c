@@ -430,7 +430,8 @@ struct pm_log_writer *pm_log_create(const char *path, const char *tool,
 	}
 	copy_str(w->path, sizeof(w->path), path);
 	w->rules.start_ns = start_ns;
-	w->f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+	/* "e": close-on-exec, so that a traced CMD does not inherit the log. */
+	w->f = strcmp(path, "-") ? fopen(path, "wbe") : stdout;
 	if (!w->f) {
 		seterr(err, path, "cannot create: %s", strerror(errno));
 		free(w);

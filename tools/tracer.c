@@ -524,9 +524,10 @@ int pm_tracer_main(const struct pm_tracer *t, int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	int dashdash, fail, rc = 0, printed = 0, status, gate = -1;
 	char why[1024] = "";
-	bool done = false;
+	bool done = false, poll_failed = false;
 	pid_t child = 0;
 	uint64_t next;
+	int err;
 
 	argp_program_version = t->version;
 	run.t = t;
@@ -612,8 +613,12 @@ int pm_tracer_main(const struct pm_tracer *t, int argc, char **argv)
 		 * ring every 100 ms whether woken or not.  Signals (SIGCHLD
 		 * too) end the wait early.
 		 */
-		if (rb && ring_buffer__poll(rb, 100) < 0 && errno != EINTR)
+		if (rb && (err = ring_buffer__poll(rb, 100)) < 0 && err != -EINTR) {
+			/* The tracer failed, whatever CMD does: say so, exit 125/1. */
+			fprintf(stderr, "%s: reading events failed: %s\n", t->name, strerror(-err));
+			poll_failed = true;
 			break;
+		}
 		if (!rb)
 			usleep(100000);
 		if (tool_exiting && child) {
@@ -653,6 +658,8 @@ int pm_tracer_main(const struct pm_tracer *t, int argc, char **argv)
 	else
 		take_snapshot(&run);
 	if (run.log && finish_log(&run))
+		rc = fail;
+	if (poll_failed)
 		rc = fail;
 	ring_buffer__free(rb);
 	t->skel->destroy(run.skel);
