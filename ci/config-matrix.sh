@@ -134,6 +134,8 @@ undefined() { nm -u "$@" 2>/dev/null | awk '{ print $NF }' | sort -u; }
 # the series touches (theirs come from their objects as compiled), for
 # x86 and the generic code: EXPORT_SYMBOL*, EXPORT_PER_CPU_SYMBOL*,
 # EXPORT_TRACEPOINT_SYMBOL* (four symbols each), EXPORT_STATIC_CALL*.
+# A name a macro pastes together (EXPORT_SYMBOL_GPL(bpf_trace_run##x))
+# comes out as "prefix:bpf_trace_run".
 source_exports() {
 	local ex=() f
 	while IFS= read -r f; do ex+=(":!$f"); done < <(series_files)
@@ -142,11 +144,13 @@ source_exports() {
 		[ "$f" = x86 ] || ex+=(":!arch/$f")
 	done
 	(cd "$PATCHED_SRC" && git grep -h -o -E \
-		'\bEXPORT_(PER_CPU_|TRACEPOINT_|STATIC_CALL_)?SYMBOL[A-Z_]*\([[:space:]]*[A-Za-z0-9_]+|\bEXPORT_STATIC_CALL(_GPL|_TRAMP|_TRAMP_GPL)?\([[:space:]]*[A-Za-z0-9_]+' \
+		'\bEXPORT_(PER_CPU_|TRACEPOINT_|STATIC_CALL_)?SYMBOL[A-Z_]*\([[:space:]]*[A-Za-z0-9_]+([[:space:]]*##)?|\bEXPORT_STATIC_CALL(_GPL|_TRAMP|_TRAMP_GPL)?\([[:space:]]*[A-Za-z0-9_]+' \
 		-- . ':!tools' ':!Documentation' ':!scripts' "${ex[@]}") |
 	awk -F'(' '{
 		gsub(/[[:space:]]/, "", $2)
-		if ($1 ~ /^EXPORT_TRACEPOINT_/) {
+		if ($2 ~ /##$/) {	# a macro pastes the rest: bpf_trace_run##x
+			sub(/##$/, "", $2); print "prefix:" $2
+		} else if ($1 ~ /^EXPORT_TRACEPOINT_/) {
 			print "__tracepoint_" $2; print "__traceiter_" $2
 			print "__SCK__tp_func_" $2; print "__SCT__tp_func_" $2
 		} else if ($1 ~ /^EXPORT_STATIC_CALL/) {
@@ -213,7 +217,16 @@ modpost_check() {
 			[ -f "$STOCK_SRC/obj-$name/${m%.ko}.o" ] || continue
 			undefined "$STOCK_SRC/obj-$name/${m%.ko}.o"
 		done >"$tmp/base-needs.0"
-		source_exports >>"$tmp/base-needs.0"
+		source_exports >"$tmp/source-exports"
+		grep -v '^prefix:' "$tmp/source-exports" >>"$tmp/base-needs.0"
+		# Names exported through token pasting: each symbol the modules
+		# need that starts with such a prefix (a module creating its own
+		# events needs bpf_trace_run<N>).
+		sed -n 's/^prefix://p' "$tmp/source-exports" >"$tmp/prefixes"
+		for m in "${mods[@]}"; do
+			undefined "$obj/${m%.ko}.o"
+		done | awk 'NR == FNR { p[$1]; next } { for (x in p) if (index($1, x) == 1) { print; break } }' \
+			"$tmp/prefixes" - >>"$tmp/base-needs.0"
 		sort -u "$tmp/base-needs.0" >"$tmp/base-needs"
 	else
 		fail "$name: the base tree is configured" "see $STOCK_SRC/obj-$name/prepare.log"
