@@ -59,9 +59,16 @@ trap 'rm -f "$cmdfile"' EXIT
 	printf '%s\n' "$*"
 } >"$cmdfile"
 
-# PAGEMOVE_VM_QEMU_OPTS: more QEMU options (make bench: the instruction
-# counter, for deterministic guest timing; DESIGN.md).
-qopts=${PAGEMOVE_VM_QEMU_OPTS:-}
+# QEMU options: PAGEMOVE_VM_QEMU_OPTS (make bench: the instruction counter,
+# for deterministic guest timing; DESIGN.md), by default single-threaded
+# TCG.  QEMU 7.2's multi-threaded TCG lets a vCPU run kernel text that
+# another vCPU has just patched (static keys, BPF trampolines on fentry
+# attach): the guest dies with "Oops: int3" in the patched function
+# (urandom_read_iter at "crng init done", migrate_vma_setup+0x5 while
+# migratevma attached) and vng exits 255: 2 of 3 boots with 2 vCPUs and
+# both VM suites of one make check here; 0 of 2 with thread=single
+# (about 1.6 times slower).
+qopts=${PAGEMOVE_VM_QEMU_OPTS--accel tcg,thread=single}
 [ -n "$qmp" ] && qopts="-qmp unix:$qmp,server=on,wait=off${qopts:+ $qopts}"
 opts=()
 [ -n "$qopts" ] && opts+=(--qemu-opts="$qopts")
