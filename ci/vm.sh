@@ -72,6 +72,8 @@ qopts=${PAGEMOVE_VM_QEMU_OPTS--accel tcg,thread=single}
 [ -n "$qmp" ] && qopts="-qmp unix:$qmp,server=on,wait=off${qopts:+ $qopts}"
 opts=()
 [ -n "$qopts" ] && opts+=(--qemu-opts="$qopts")
+# PAGEMOVE_VM_VERBOSE=1: the guest's kernel console too (panics, oopses).
+[ "${PAGEMOVE_VM_VERBOSE:-0}" = 1 ] && opts+=(--verbose)
 
 runlog=$(mktemp "$BUILD/vm/run.XXXXXX")
 trap 'rm -f "$cmdfile" "$runlog"' EXIT
@@ -92,5 +94,7 @@ done
 grep -q '^pagemove-guest: started' "$runlog" || die "the guest never started (vng exit $rc)"
 case $rc in
 124|137) die "guest did not finish within ${timeout}s (killed)" ;;
+255) log "vng exit 255: the guest ended without reporting its status (a kernel" \
+	"panic or oops does this); PAGEMOVE_VM_VERBOSE=1 shows its console" ;;
 esac
 exit $rc
