@@ -27,7 +27,7 @@ for sys in zsmalloc balloon virtio_balloon; do
 done
 # (%.0f: awk's %d stops at 2^31 - 1.)
 busy_ns() { awk '/^cpu[0-9]/ { s += $8 } END { printf "%.0f\n", s }' /proc/schedstat; }
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+. "$(dirname "$0")/../vm/lib.sh"	# vmstat
 say() { echo "bench-zb kernel=$kernel round=$1 phase=$2 ns=$3"; }
 
 M=/sys/devices/system/memory

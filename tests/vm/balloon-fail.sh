@@ -17,14 +17,6 @@ failed=0
 T=/sys/kernel/tracing/events
 P=/sys/module/virtio_balloon/parameters/fail_tell_host
 nfail=3
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-wait_vmstat() {	# wait_vmstat KEY BASE DELTA
-	for _ in $(seq 600); do
-		[ $(( $(vmstat "$1") - $2 )) -ge "$3" ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
 
 [ -w $P ] || { fail "fail_tell_host parameter" "no $P: kernel without the test patch"; exit $failed; }
 begin=$(ls -d $T/*/*tell_host_begin 2>/dev/null | head -n1)

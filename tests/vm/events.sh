@@ -83,7 +83,6 @@ for sys in zsmalloc balloon virtio_balloon; do
 	fi
 done
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 
 # tracefs hist triggers on some events: a second, BPF-free count of them,
 # with reasons and results shown by name in the log.
@@ -283,13 +282,6 @@ done
 want_pfns=$((512 * 256))
 inflate0=$(vmstat balloon_inflate) deflate0=$(vmstat balloon_deflate)
 bmigrate0=$(vmstat balloon_migrate)
-wait_vmstat() {	# wait_vmstat KEY BASE DELTA
-	for _ in $(seq 600); do
-		[ $(( $(vmstat "$1") - $2 )) -ge "$3" ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
 ballooned() { echo $(( $(vmstat balloon_inflate) - $(vmstat balloon_deflate) )); }
 squeezed=0
 if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then

@@ -25,3 +25,13 @@ start_tpcheck() {
 	done
 	grep -q '^tpcheck: ready' "$out/$1.log"
 }
+# vmstat KEY: the /proc/vmstat counter KEY.
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# wait_vmstat KEY BASE DELTA: until KEY has grown by DELTA from BASE (5 min).
+wait_vmstat() {
+	for _ in $(seq 600); do
+		[ $(( $(vmstat "$1") - $2 )) -ge "$3" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
