@@ -220,7 +220,16 @@ offline_movable() {
 mm_compacted() { awk '{ print $7 }' "/sys/block/$1/mm_stat"; }
 # zram_fill DEV: 8192 pages of 64..3063 incompressible bytes, every other
 # page then overwritten with zeros.
+# A device just made by hot_add is probed by udev (blkid opens it), and
+# zram refuses a reset with EBUSY while anyone holds it open: wait for
+# udev, then retry for up to 5 s before calling it a failure.
 zram_fill() {
+	local try
+	command -v udevadm >/dev/null && udevadm settle --timeout=5 2>/dev/null
+	for try in $(seq 50); do
+		echo 1 2>/dev/null >"/sys/block/$1/reset" && break
+		sleep 0.1
+	done
 	echo 1 >"/sys/block/$1/reset" && echo 64M >"/sys/block/$1/disksize" ||
 		{ fail "zram $1 set up" "reset/disksize refused"; return; }
 	if python3 - "/dev/$1" <<'PY'
