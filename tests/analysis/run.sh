@@ -262,6 +262,33 @@ else
 	ko "v3 log of another tracer" "$(cat "$tmp/v3.err")"
 fi
 
+# --- spreadsheet formulas: a name from a log never starts a CSV cell with = + - @
+"$PY" - "$tmp/formula.log" <<'PY'
+import sys, pmlog
+w = pmlog.Writer(tool="balloonlat", kernel="7.3.0-rc7", hooks="h")
+w.stage(0, "=1+2")
+w.stage(1, "@SUM(A1)")
+w.kind(0x100, pmlog.EVENT, "+cmd", [("-n", "", pmlog.F_ENUM)])
+w.label(0x100, 0, 0, "=HYPERLINK(x)")
+w.slices([(0, 1000, 3000, 1, 7, 7, 0, 256), (1, 5000, 9000, 1, 7, 7, 0, 256)])
+w.event(0x100, 20000, [0], cpu=1)
+w.counter("-2+3", 1, unit="pages")
+w.write(sys.argv[1])
+PY
+for c in "report --csv" "timeline --csv"; do
+	case $c in
+	timeline*) "$P" $c "$tmp/formula.log" -o "$tmp/formula.csv" 2>"$tmp/formula.err" ;;
+	*) "$P" $c "$tmp/formula.log" >"$tmp/formula.csv" 2>"$tmp/formula.err" ;;
+	esac || { ko "$c: names that look like formulas" "$(cat "$tmp/formula.err")"; continue; }
+	py "$c: names that look like spreadsheet formulas are written as text (a leading ')" "$tmp/formula.csv" <<'PY'
+import csv, sys
+cells = [c for row in csv.reader(open(sys.argv[1])) for c in row]
+bad = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+assert not bad, bad
+assert any(c.startswith("'=1+2") for c in cells) or any(c.startswith("'=HYPERLINK") for c in cells), cells
+PY
+done
+
 # --- hostile names: refused by every subcommand, nothing runs -------------------
 # every subcommand on FILE: exit 1 and "offset" in the message; SVG not written
 refused_everywhere() {	# NAME FILE PATTERN
