@@ -7,11 +7,13 @@
  * kernel has them, else fentry/fexit, else kprobes on the same functions
  * (tools/tracer.c chooses; bpf/migratevma.bpf.c has every variant).
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pagemove/migratevma.h"
 #include "migratevma.skel.h"
+#include "json.h"
 #include "tracer.h"
 
 PM_SKEL_OPS(migratevma_bpf);
@@ -74,30 +76,45 @@ static void print_json(struct pm_run *run, const struct pm_snapshot *s,
 		       const struct mv_totals *t)
 {
 	const struct pm_hist *h = s->hist;
+	struct pm_json j;
 	int i;
 
-	printf("{\"tool\":\"migratevma\",\"kernel\":\"%s\",\"hooks\":\"%s\","
-	       "\"migrations\":%llu,\"incomplete\":%llu,\"lost_events\":%llu,"
-	       "\"walk_truncated\":%llu,\"pages\":{", pm_run_kernel(run),
-	       pm_mode_name(pm_run_mode(run)), t->migrations, t->incomplete, t->lost_events,
-	       t->walk_truncated);
+	pm_json_begin(&j, stdout);
+	pm_json_obj(&j, NULL);
+	pm_json_str(&j, "tool", "migratevma");
+	pm_json_str(&j, "kernel", pm_run_kernel(run));
+	pm_json_str(&j, "hooks", pm_mode_name(pm_run_mode(run)));
+	pm_json_u64(&j, "migrations", t->migrations);
+	pm_json_u64(&j, "incomplete", t->incomplete);
+	pm_json_u64(&j, "lost_events", t->lost_events);
+	pm_json_u64(&j, "walk_truncated", t->walk_truncated);
+	pm_json_obj(&j, "pages");
 	for (i = 0; i < MV_NR_COUNTS; i++)
-		printf("%s\"%s\":%llu", i ? "," : "", count_names[i], t->pages[i]);
-	printf("},\"stages_ns\":{");
-	for (i = 0; i < MV_NR_STAGES; i++)
-		printf("%s\"%s\":{\"count\":%llu,\"sum\":%llu,\"mean\":%.0f,\"p50\":%.0f,"
-		       "\"p90\":%.0f,\"p99\":%.0f,\"max\":%llu}", i ? "," : "", stage_names[i],
-		       h[i].count, h[i].sum, pm_hist_mean(&h[i]), pm_hist_percentile(&h[i], 50),
-		       pm_hist_percentile(&h[i], 90), pm_hist_percentile(&h[i], 99), h[i].max);
-	printf("},\"reasons_pages\":");
-	if (!have_reasons(run)) {
-		printf("null");
-	} else {
-		for (i = 0; i < MV_NR_REASONS; i++)
-			printf("%s\"%s\":%llu", i ? "," : "{", reason_names[i], t->reason_pages[i]);
-		printf("}");
+		pm_json_u64(&j, count_names[i], t->pages[i]);
+	pm_json_end(&j);
+	pm_json_obj(&j, "stages_ns");
+	for (i = 0; i < MV_NR_STAGES; i++) {
+		pm_json_obj(&j, stage_names[i]);
+		pm_json_u64(&j, "count", h[i].count);
+		pm_json_u64(&j, "sum", h[i].sum);
+		pm_json_dbl(&j, "mean", round(pm_hist_mean(&h[i])), 0);
+		pm_json_dbl(&j, "p50", round(pm_hist_percentile(&h[i], 50)), 0);
+		pm_json_dbl(&j, "p90", round(pm_hist_percentile(&h[i], 90)), 0);
+		pm_json_dbl(&j, "p99", round(pm_hist_percentile(&h[i], 99)), 0);
+		pm_json_u64(&j, "max", h[i].max);
+		pm_json_end(&j);
 	}
-	printf("}\n");
+	pm_json_end(&j);
+	if (!have_reasons(run)) {
+		pm_json_null(&j, "reasons_pages");
+	} else {
+		pm_json_obj(&j, "reasons_pages");
+		for (i = 0; i < MV_NR_REASONS; i++)
+			pm_json_u64(&j, reason_names[i], t->reason_pages[i]);
+		pm_json_end(&j);
+	}
+	pm_json_end(&j);
+	pm_json_finish(&j);
 }
 
 static void on_summary(struct pm_run *run, const struct pm_snapshot *s)
