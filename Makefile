@@ -54,7 +54,7 @@ help:
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
-	@echo '  make tools-test      the tools'"'"' command-line conventions and exit codes (host)'
+	@echo '  make tools-test      the tools'"'"' command-line conventions and exit codes, balloonctl vs a fake QEMU (host)'
 	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
@@ -140,9 +140,10 @@ balloonctl: $(BIN)/balloonctl
 
 tools: $(addprefix $(BIN)/,$(TOOLS))
 
-# Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians.
-tools-test: tools
-	@bash tests/tools/cli.sh
+# Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians;
+# balloonctl against a misbehaving fake QEMU (tests/tools/fakeqmp.py).
+tools-test: tools $(BUILD)/unit/balloonctl
+	@rc=0; bash tests/tools/cli.sh || rc=1; bash tests/tools/balloonctl.sh || rc=1; exit $$rc
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
 # analysis/analysis.c holds each subcommand's core (also fuzzed).
