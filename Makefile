@@ -58,7 +58,7 @@ help:
 	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
-	@echo '  make fuzz            libFuzzer on the log reader and every pagemove subcommand (FUZZ_SECONDS=30)'
+	@echo '  make fuzz            libFuzzer on the log reader, every pagemove subcommand, balloonctl'"'"'s QMP replies (FUZZ_SECONDS=30 each)'
 	@echo '  make config-matrix   the series in tracing-off, modules (modpost), no-balloon-migration, i386 configs'
 	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
@@ -194,12 +194,24 @@ $(BUILD)/fuzz/mkseed: tests/fuzz/mkseed.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) $< $(LIB_SRCS) -o $@ -lm
 
-fuzz: $(BUILD)/fuzz/fuzz_pagemove $(BUILD)/fuzz/mkseed
-	@mkdir -p $(BUILD)/fuzz/corpus
+# balloonctl's QMP client (tools/qmp.c) on what QEMU sends, seeded with
+# real QEMU 7.2 output (tests/fuzz/qmp-corpus, from tests/data/qmp); lines
+# capped at 4 KiB here so the too-long path is in reach.
+$(BUILD)/fuzz/fuzz_qmp: tests/fuzz/fuzz_qmp.c tools/qmp.c tools/qmp.h $(TOOLUTIL) $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Ilib \
+		-DQMP_MAX_LINE=4096 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< tools/qmp.c tools/toolutil.c $(LIB_SRCS) -o $@ -ljansson $(LDLIBS_BPF) -lm
+
+fuzz: $(BUILD)/fuzz/fuzz_pagemove $(BUILD)/fuzz/mkseed $(BUILD)/fuzz/fuzz_qmp
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/qmp-corpus
 	@cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
 	@$(BUILD)/fuzz/mkseed $(BUILD)/fuzz/corpus
 	@set -o pipefail; $(BUILD)/fuzz/fuzz_pagemove -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=65536 -print_final_stats=1 $(BUILD)/fuzz/corpus 2>&1 | tail -n 12
+	@cp tests/fuzz/qmp-corpus/* $(BUILD)/fuzz/qmp-corpus/
+	@set -o pipefail; $(BUILD)/fuzz/fuzz_qmp -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=16384 -print_final_stats=1 $(BUILD)/fuzz/qmp-corpus 2>&1 | tail -n 12
 
 # --- the two main commands ----------------------------------------------------
 

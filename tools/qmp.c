@@ -217,10 +217,15 @@ int qmp_read(struct qmp *q, uint64_t deadline, json_t **msg)
 				continue;
 			}
 			m = json_loadb(q->buf, n, JSON_REJECT_DUPLICATES, &je);
-			if (!m)
+			if (!m) {
+				char text[sizeof(je.text)];
+
+				/* jansson quotes the input near the error */
+				printable(text, sizeof(text), je.text, strlen(je.text));
 				return qmp_fail(q, "bad JSON in the message at offset %llu, its byte "
 						"%d: %s", (unsigned long long)q->offset,
-						je.position, je.text);
+						je.position, text);
+			}
 			if (q->verbose) {
 				char line[512];
 				size_t l = n - 1;	/* without "\r\n" */
@@ -443,6 +448,9 @@ static int greeting(struct qmp *q, json_t *m, struct qmp_greeting *g)
 			return qmp_fail(q, "the greeting's capability %zu is a %s, not a string",
 					i, type_name(c));
 		n = json_string_length(c);
+		if (!n || strspn(json_string_value(c), "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+			return qmp_fail(q, "the greeting's capability %zu is not a name", i);
 		if (used + n + 2 > sizeof(g->caps))
 			return qmp_fail(q, "the greeting's capabilities are longer than %zu bytes",
 					sizeof(g->caps) - 1);
