@@ -179,5 +179,39 @@ expect "a reply nobody asked for" stray-reply 1 'unexpected reply at offset [0-9
 expect "a NUL in an event: bad JSON, last actual" event-garbage 1 \
 	'bad JSON in the message at offset [0-9]+.*; last actual 768 MiB after 1 changes' 5000 set 512M
 
+# --- tests/balloon-drive.sh on balloonctl, against a fake guest ------------
+# The VM log holds every cue and the guest's vmstat deltas at once; the
+# fake guest reaches targets down to 512 MiB and runs out of pages half
+# way below that (the squeeze).  A wrong vmstat delta must fail.
+# drive NAME WANT_RC PATTERN INFLATE_PAGES DEFLATE_PAGES SQUEEZE_MIB
+drive() {
+	local name=$1 want=$2 pat=$3
+	printf 'pagemove: balloon %s\n' ready "vmstat inflate $4" inflated "vmstat deflate $5" \
+		squeeze >"$tmp/vm.log"
+	rm -f "$sock"
+	python3 "$here/fakeqmp.py" "$sock" guest "$tmp/log" &
+	srv=$!
+	out=$(BALLOONCTL=$B SQUEEZE_MIB=$6 BALLOON_TIMEOUT=20 timeout 60 \
+		bash "$here/../balloon-drive.sh" "$sock" "$tmp/vm.log" 512 2>&1)
+	rc=$?
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	srv=
+	if [ "$rc" = "$want" ] && grep -qE -- "$pat" <<<"$out"; then
+		pass "$name (exit $rc)"
+	else
+		fail "$name" "exit $rc (want $want), output: $(tail -c 600 <<<"$out")"
+	fi
+}
+drive "balloon-drive: inflate, deflate, vmstat = balloonctl, squeeze stalls" 0 \
+	'PASS: balloon-drive: deflate by 512 MiB: balloonctl.s actual moved 131072 pages = guest vmstat balloon_deflate \+131072' \
+	131072 131072 256
+grep -q 'balloon stopped with the guest at 640 MiB; deflating' <<<"$out" &&
+	pass "balloon-drive: the squeeze ends stalled, with the last actual" ||
+	fail "balloon-drive: the squeeze ends stalled, with the last actual" "$(tail -c 300 <<<"$out")"
+drive "balloon-drive: a vmstat delta that disagrees with balloonctl fails" 1 \
+	'FAIL: balloon-drive: deflate by 512 MiB: balloonctl.s actual moved 131072 pages, guest vmstat balloon_deflate \+131071' \
+	131072 131071 0
+
 echo "balloonctl fake QMP: $failed failed"
 exit $failed

@@ -4,7 +4,8 @@
 
 usage: fakeqmp.py SOCKET SCENARIO [LOG]
 
-Listens on SOCKET, serves one client, speaks QMP as QEMU 7.2 does (greeting,
+Listens on SOCKET, serves one client (scenario "guest": one after the
+other, the guest's memory kept between them), speaks QMP as QEMU 7.2 does (greeting,
 qmp_capabilities, query-balloon, balloon, BALLOON_CHANGE events; replies and
 events one JSON object per line, "\\r\\n"), then misbehaves as SCENARIO says.
 The guest starts at 1024 MiB.  LOG (if given) gets one line per
@@ -85,8 +86,10 @@ def on_balloon(req, target):
               "data": {"offset": 0, "qom-path": "/machine/unattached/device[8]"}})
         fire_event(actual + (target - actual) // 4 // 4096 * 4096)
     reply(req, {})
-    if s in ("reach", "split", "interleave"):
+    if s in ("reach", "split", "interleave") or (s == "guest" and target >= 512 * MIB):
         steps(actual, target, 4, 0.1)
+    elif s == "guest":                  # the driver runs out of pages half way
+        steps(actual, actual + (target - actual) // 2, 2, 0.1)
     elif s == "never":                  # half way, then nothing
         steps(actual, actual + (target - actual) // 2, 2, 0.1)
     elif s == "repeat":                 # events keep coming, actual stays
@@ -166,17 +169,10 @@ def handle(req):
                                               "desc": "The command %s has not been found" % cmd}})
 
 
-def main():
+def serve(srv):
     global conn
-    try:
-        os.unlink(sock_path)
-    except FileNotFoundError:
-        pass
-    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(sock_path)
-    srv.listen(1)
-    srv.settimeout(30)
     conn, _ = srv.accept()
+    pending.clear()
     if scenario == "silent":            # no greeting at all
         time.sleep(30)
         return
@@ -219,7 +215,26 @@ def main():
                 return
 
 
+def main():
+    try:
+        os.unlink(sock_path)
+    except FileNotFoundError:
+        pass
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock_path)
+    srv.listen(1)
+    srv.settimeout(30)
+    while True:
+        try:
+            serve(srv)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        conn.close()
+        if scenario != "guest":
+            return
+
+
 try:
     main()
-except (SystemExit, BrokenPipeError, ConnectionResetError):
+except (SystemExit, BrokenPipeError, ConnectionResetError, TimeoutError):
     pass
