@@ -25,13 +25,14 @@ enum command { CMD_NONE, CMD_CAPS, CMD_QUERY, CMD_SET };
 static struct {
 	const char *sock;
 	bool json, no_wait, verbose;
-	double timeout, stall, reply;
+	double timeout, stall, reply, poll;
 	enum command cmd;
 	uint64_t target;
 } opt = { .timeout = 300, .stall = 30, .reply = 10 };
 
 struct change {
 	uint64_t t_ns, actual;
+	bool by_query;		/* seen by a --poll query-balloon, not an event */
 };
 
 /* What the BALLOON_CHANGE events said; times from t0 (the balloon command). */
@@ -61,18 +62,19 @@ static const char doc[] =
 	"with R reached, timeout or stalled (sent with --no-wait; error, the message\n"
 	"on stderr, when QMP fails after the target was set).  Times: CLOCK_MONOTONIC\n"
 	"from sending the balloon command.  QEMU rate-limits BALLOON_CHANGE to one a\n"
-	"second, so a time can be up to 1 s late; it caps a target above the guest's\n"
-	"memory at that memory.\n"
+	"second, so a time can be up to 1 s late (--poll has no such delay); it caps\n"
+	"a target above the guest's memory at that memory.\n"
 	"\v"
 	"--json prints one object instead (B: bytes):\n"
 	"  {\"target\":B,\"start_actual\":B,\"actual\":B,\"result\":\"reached\",\n"
-	"   \"wall_ns\":N,\"changes\":[{\"t_ns\":N,\"actual\":B},...]}\n"
+	"   \"wall_ns\":N,\"changes\":[{\"t_ns\":N,\"actual\":B,\"by\":\"event\"},...]}\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    balloonctl -s qmp.sock caps\n"
 	"    balloonctl -s qmp.sock query      # actual 2147483648 bytes 2048 MiB\n"
 	"    balloonctl -s qmp.sock set 1536M  # inflate the 2 GiB guest by 512 MiB\n"
 	"    balloonctl -s qmp.sock --json --stall 5 set 256M  # until it stops\n"
+	"    balloonctl -s qmp.sock --poll 50 --json set 1536M  # precise wall time\n"
 	"    balloonctl -s qmp.sock --no-wait set 2G\n"
 	"\n"
 	"EXIT STATUS: 0 reached (caps, query: success), 1 timeout, stalled, a QMP\n"
@@ -87,6 +89,8 @@ static const struct argp_option opts[] = {
 	{ "no-wait", 'n', NULL, 0, "set: return once QEMU took the target", 0 },
 	{ "reply-timeout", 'r', "SEC", 0,
 	  "deadline for connecting, the greeting and each reply (default 10)", 0 },
+	{ "poll", 'p', "MS", 0, "set: also query-balloon every MS milliseconds while "
+	  "waiting: changes without the event's up to 1 s delay (default: events only)", 0 },
 	{ "verbose", 'v', NULL, 0, "print each QMP message to stderr", 0 },
 	TOOL_HELP_OPTION,
 	{},
@@ -145,6 +149,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'v':
 		opt.verbose = true;
 		break;
+	case 'p':
+		if (parse_seconds(arg, &opt.poll) || opt.poll < 1)
+			argp_error(state, "invalid poll interval: %s (milliseconds >= 1)", arg);
+		break;
 	case 't':
 	case 'S':
 	case 'r':
@@ -201,18 +209,15 @@ static void print_mib(FILE *f, uint64_t bytes)
 		fprintf(f, "%llu", (unsigned long long)(bytes >> 20));
 }
 
-static int on_event(struct qmp *q, const char *name, json_t *msg, void *arg)
+/* A new actual at @now: an event's, or a --poll query's if @by_query. */
+static int note_actual(struct qmp *q, uint64_t actual, uint64_t now, bool by_query)
 {
-	uint64_t actual, now = tool_now_ns();
 	struct change *v;
 
-	(void)arg;
-	if (strcmp(name, "BALLOON_CHANGE"))
+	/* A change is a new value: with --poll, its event comes after. */
+	if (actual == w.actual)
 		return QMP_OK;
-	if (qmp_balloon_actual(q, json_object_get(msg, "data"), "BALLOON_CHANGE", &actual))
-		return QMP_ERROR;
-	if (actual != w.actual)
-		w.last_move = now;
+	w.last_move = now;
 	w.actual = actual;
 	if (!w.armed)
 		return QMP_OK;
@@ -225,14 +230,26 @@ static int on_event(struct qmp *q, const char *name, json_t *msg, void *arg)
 			return qmp_fail(q, "out of memory");
 		w.v = v;
 	}
-	w.v[w.n++] = (struct change){ now - w.t0, actual };
+	w.v[w.n++] = (struct change){ now - w.t0, actual, by_query };
 	if (!opt.json) {
 		printf("change +%.6f s actual ", (now - w.t0) / 1e9);
 		print_mib(stdout, actual);
-		printf(" MiB\n");
+		printf(" MiB%s\n", by_query ? " (query)" : "");
 		fflush(stdout);
 	}
 	return QMP_OK;
+}
+
+static int on_event(struct qmp *q, const char *name, json_t *msg, void *arg)
+{
+	uint64_t actual;
+
+	(void)arg;
+	if (strcmp(name, "BALLOON_CHANGE"))
+		return QMP_OK;
+	if (qmp_balloon_actual(q, json_object_get(msg, "data"), "BALLOON_CHANGE", &actual))
+		return QMP_ERROR;
+	return note_actual(q, actual, tool_now_ns(), false);
 }
 
 static int query(struct qmp *q, uint64_t *actual)
@@ -258,8 +275,9 @@ static void print_result(const char *result, uint64_t start, uint64_t actual, ui
 		pm_json_str(stdout, result);
 		printf(",\"wall_ns\":%llu,\"changes\":[", (unsigned long long)wall);
 		for (i = 0; i < w.n; i++)
-			printf("%s{\"t_ns\":%llu,\"actual\":%llu}", i ? "," : "",
-			       (unsigned long long)w.v[i].t_ns, (unsigned long long)w.v[i].actual);
+			printf("%s{\"t_ns\":%llu,\"actual\":%llu,\"by\":\"%s\"}", i ? "," : "",
+			       (unsigned long long)w.v[i].t_ns, (unsigned long long)w.v[i].actual,
+			       w.v[i].by_query ? "query" : "event");
 		printf("]}\n");
 		return;
 	}
@@ -279,7 +297,7 @@ static uint64_t reached_at(void)
 static int cmd_set(struct qmp *q)
 {
 	const char *result;
-	uint64_t start, tdead, sdead, wall, now;
+	uint64_t start, tdead, sdead, pdead, next_poll, wall, now, a;
 	char args[64];
 	int rc;
 
@@ -302,6 +320,7 @@ static int cmd_set(struct qmp *q)
 		return TOOL_EXIT_OK;
 	}
 	tdead = w.t0 + sec_ns(opt.timeout);
+	next_poll = w.t0 + (uint64_t)(opt.poll * 1e6);
 	for (;;) {
 		if (w.actual == opt.target) {
 			result = "reached";
@@ -309,9 +328,22 @@ static int cmd_set(struct qmp *q)
 			break;
 		}
 		sdead = w.last_move + sec_ns(opt.stall);
-		rc = qmp_wait_event(q, tdead < sdead ? tdead : sdead);
+		if (sdead > tdead)
+			sdead = tdead;
+		pdead = opt.poll ? next_poll : UINT64_MAX;
+		rc = qmp_wait_event(q, pdead < sdead ? pdead : sdead);
+		now = tool_now_ns();
+		if (rc == QMP_TIMEOUT && now < sdead) {
+			/* --poll: the query's reply may bring events too */
+			rc = query(q, &a);
+			if (!rc)
+				rc = note_actual(q, a, tool_now_ns(), true);
+			next_poll = tool_now_ns() + (uint64_t)(opt.poll * 1e6);
+			if (rc)
+				goto qmp_error;
+			continue;
+		}
 		if (rc == QMP_TIMEOUT) {
-			now = tool_now_ns();
 			result = now >= tdead ? "timeout" : "stalled";
 			wall = now - w.t0;
 			break;

@@ -118,6 +118,15 @@ EOF
 			"exit $rc: ${why:-$(head -c 300 <<<"$out")}"
 	fi
 done
+# QEMU holds BALLOON_CHANGE back up to 1 s (rate limit): --poll sees the
+# target reached when query-balloon does (0.4 s), events alone 1 s later.
+expect "set --poll 50: reached when query-balloon says so" throttle 0 \
+	'result reached wall 0\.(3[5-9]|4|5)[0-9]* s changes 4$' 5000 --poll 50 set 768M
+grep -q '^change +0\.[0-9]* s actual 768 MiB (query)$' <<<"$out" &&
+	pass "set --poll: the change is marked (query)" ||
+	fail "set --poll: the change is marked (query)" "$(head -c 300 <<<"$out")"
+expect "set without --poll: reached at the held-back event" throttle 0 \
+	'result reached wall 1\.[0-9]* s changes 1$' 5000 set 768M
 expect "set: already at the target, reached at once" reach 0 \
 	'result reached wall 0\.[0-9]* s changes 0$' 5000 set 1G
 expect "set --no-wait: result sent" reach 0 'result sent wall' 5000 --no-wait set 512M

@@ -90,6 +90,11 @@ def on_balloon(req, target):
         steps(actual, target, 4, 0.1)
     elif s == "guest":                  # the driver runs out of pages half way
         steps(actual, actual + (target - actual) // 2, 2, 0.1)
+    elif s == "throttle":               # as QEMU's rate limit: actual moves, the event later
+        for i in range(1, 5):
+            v = actual + (target - actual) * i // 4
+            pending.append((time.monotonic() + 0.1 * i, "silent", v - v % 4096))
+        event(target, 1.4)
     elif s == "never":                  # half way, then nothing
         steps(actual, actual + (target - actual) // 2, 2, 0.1)
     elif s == "repeat":                 # events keep coming, actual stays
@@ -170,7 +175,7 @@ def handle(req):
 
 
 def serve(srv):
-    global conn
+    global conn, actual
     conn, _ = srv.accept()
     pending.clear()
     if scenario == "silent":            # no greeting at all
@@ -205,6 +210,8 @@ def serve(srv):
             _, kind, payload = pending.pop(0)
             if kind == "event":
                 fire_event(payload)
+            elif kind == "silent":
+                actual = payload
             elif kind == "raw":
                 conn.sendall(payload)
             elif kind == "trickle":
