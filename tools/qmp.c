@@ -110,6 +110,14 @@ void qmp_close(struct qmp *q)
 	q->buf = NULL;
 }
 
+/* poll(2)'s timeout for @ns, rounded up, at most INT_MAX ms. */
+static int poll_ms(uint64_t ns)
+{
+	uint64_t ms = ns / 1000000 + 1;
+
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
 /* Read more into buf: QMP_OK (maybe only setting eof), QMP_ERROR, QMP_TIMEOUT. */
 static int fill(struct qmp *q, uint64_t deadline)
 {
@@ -117,7 +125,6 @@ static int fill(struct qmp *q, uint64_t deadline)
 	struct pollfd p = { .fd = q->fd, .events = POLLIN };
 	uint64_t now;
 	ssize_t n;
-	int ms;
 
 	if (q->fd < 0) {
 		n = (ssize_t)(q->mem_len - q->mem_off);
@@ -148,9 +155,7 @@ static int fill(struct qmp *q, uint64_t deadline)
 					 (unsigned long long)q->offset);
 			return QMP_TIMEOUT;
 		}
-		ms = (deadline - now + 999999) / 1000000 > INT_MAX ? INT_MAX :
-			(int)((deadline - now + 999999) / 1000000);
-		if (poll(&p, 1, ms) <= 0)
+		if (poll(&p, 1, poll_ms(deadline - now)) <= 0)
 			continue;	/* timeout, EINTR: the checks above */
 		n = read(q->fd, q->buf + q->len, room);
 		if (n > 0) {
@@ -286,7 +291,7 @@ static int send_line(struct qmp *q, const char *line, uint64_t deadline)
 		now = tool_now_ns();
 		if (now >= deadline)
 			return qmp_fail(q, "QEMU takes no input (deadline passed writing)");
-		poll(&p, 1, (int)((deadline - now) / 1000000 + 1));
+		poll(&p, 1, poll_ms(deadline - now));
 	}
 	return QMP_OK;
 }
