@@ -38,6 +38,8 @@ session() {
 	if [ "$scenario" != none ]; then	# none: no server, no socket
 		python3 "$here/fakeqmp.py" "$sock" "$scenario" "$tmp/log" &
 		srv=$!
+		# the deadline tests time balloonctl, not python's start
+		for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 	fi
 	t0=$(date +%s%N)
 	out=$(timeout 30 "$B" -s "$sock" "$@" 2>&1)
