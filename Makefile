@@ -54,6 +54,7 @@ help:
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
+	@echo '  make balloonctl      build/bin/balloonctl: QEMU'"'"'s balloon over QMP, timed (no kernel needed)'
 	@echo '  make tools-test      the tools'"'"' command-line conventions and exit codes, balloonctl vs a fake QEMU (host)'
 	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
