@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools tools-test analysis analysis-test selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
 	bench export-series clean distclean
 
@@ -54,11 +54,12 @@ help:
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
-	@echo '  make tools-test      the tools'"'"' command-line conventions and exit codes (host)'
+	@echo '  make balloonctl      build/bin/balloonctl: QEMU'"'"'s balloon over QMP, timed (no kernel needed)'
+	@echo '  make tools-test      the tools'"'"' command-line conventions and exit codes, balloonctl vs a fake QEMU (host)'
 	@echo '  make analysis        the pagemove CLI (report, diff, timeline, plot) in build/bin'
 	@echo '  make selftests       build the tree'"'"'s hmm-tests'
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
-	@echo '  make fuzz            libFuzzer on the log reader and every pagemove subcommand (FUZZ_SECONDS=30)'
+	@echo '  make fuzz            libFuzzer on the log reader, every pagemove subcommand, balloonctl'"'"'s QMP replies (FUZZ_SECONDS=30 each)'
 	@echo '  make config-matrix   the series in tracing-off, modules (modpost), no-balloon-migration, i386 configs'
 	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
@@ -108,7 +109,7 @@ bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 # Tracers are built on the framework (tools/tracer.c, bpf/tracer.bpf.h);
 # the other tools share only tools/toolutil.c and lib/.
 TRACERS := migratevma
-TOOLS := bpfsmoke tpcheck hmmbench pmstat $(TRACERS)
+TOOLS := bpfsmoke tpcheck hmmbench pmstat balloonctl $(TRACERS)
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
 FRAMEWORK := tools/tracer.c tools/tracer.h $(TOOLUTIL)
 LIB_HDRS := $(wildcard lib/*.h include/pagemove/*.h)
@@ -123,13 +124,27 @@ $(addprefix $(BIN)/,$(TRACERS)): $(BIN)/%: tools/%.c $(BPFOUT)/%.skel.h $(FRAMEW
 $(BIN)/%: tools/%.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
+# balloonctl: the QMP client (tools/qmp.c, jansson parses); no BPF, so
+# `make balloonctl` needs no kernel.  The ASan/UBSan build is for its
+# tests against tests/tools/fakeqmp.py.
+QMP_SRCS := tools/balloonctl.c tools/qmp.c tools/qmp.h $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
+$(BIN)/balloonctl: $(QMP_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib tools/balloonctl.c tools/qmp.c tools/toolutil.c $(LIB_SRCS) \
+		-o $@ -ljansson $(LDLIBS_BPF) -lm
+$(BUILD)/unit/balloonctl: $(QMP_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Ilib tools/balloonctl.c tools/qmp.c tools/toolutil.c $(LIB_SRCS) \
+		-o $@ -ljansson $(LDLIBS_BPF) -lm
+balloonctl: $(BIN)/balloonctl
 
 
 tools: $(addprefix $(BIN)/,$(TOOLS))
 
-# Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians.
-tools-test: tools
-	@bash tests/tools/cli.sh
+# Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians;
+# balloonctl against a misbehaving fake QEMU (tests/tools/fakeqmp.py).
+tools-test: tools $(BUILD)/unit/balloonctl
+	@rc=0; bash tests/tools/cli.sh || rc=1; bash tests/tools/balloonctl.sh || rc=1; exit $$rc
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
 # analysis/analysis.c holds each subcommand's core (also fuzzed).
@@ -180,12 +195,24 @@ $(BUILD)/fuzz/mkseed: tests/fuzz/mkseed.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) $< $(LIB_SRCS) -o $@ -lm
 
-fuzz: $(BUILD)/fuzz/fuzz_pagemove $(BUILD)/fuzz/mkseed
-	@mkdir -p $(BUILD)/fuzz/corpus
+# balloonctl's QMP client (tools/qmp.c) on what QEMU sends, seeded with
+# real QEMU 7.2 output (tests/fuzz/qmp-corpus, from tests/data/qmp); lines
+# capped at 4 KiB here so the too-long path is in reach.
+$(BUILD)/fuzz/fuzz_qmp: tests/fuzz/fuzz_qmp.c tools/qmp.c tools/qmp.h $(TOOLUTIL) $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Ilib \
+		-DQMP_MAX_LINE=4096 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< tools/qmp.c tools/toolutil.c $(LIB_SRCS) -o $@ -ljansson $(LDLIBS_BPF) -lm
+
+fuzz: $(BUILD)/fuzz/fuzz_pagemove $(BUILD)/fuzz/mkseed $(BUILD)/fuzz/fuzz_qmp
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/qmp-corpus
 	@cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
 	@$(BUILD)/fuzz/mkseed $(BUILD)/fuzz/corpus
 	@set -o pipefail; $(BUILD)/fuzz/fuzz_pagemove -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=65536 -print_final_stats=1 $(BUILD)/fuzz/corpus 2>&1 | tail -n 12
+	@cp tests/fuzz/qmp-corpus/* $(BUILD)/fuzz/qmp-corpus/
+	@set -o pipefail; $(BUILD)/fuzz/fuzz_qmp -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=16384 -print_final_stats=1 $(BUILD)/fuzz/qmp-corpus 2>&1 | tail -n 12
 
 # --- the two main commands ----------------------------------------------------
 

@@ -87,7 +87,8 @@ fi
 release=$(cat "$obj/include/config/kernel.release")
 
 missing=
-for f in build/bin/tpcheck build/bin/hmmbench build/bin/migratevma build/selftests/mm/hmm-tests; do
+for f in build/bin/tpcheck build/bin/hmmbench build/bin/migratevma build/bin/balloonctl \
+	build/selftests/mm/hmm-tests; do
 	[ -x "$TOP/$f" ] || missing="$missing $f"
 done
 if [ -n "$missing" ]; then

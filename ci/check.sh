@@ -87,7 +87,7 @@ vm_exit_status() {	# a command's exit status and output come back from the guest
 step deps "make deps: packages and virtme-ng installed" -- bash "$TOP/ci/deps.sh"
 suite cunit "C unit tests (ASan, UBSan)" "$logdir/cunit.log" deps -- \
 	make -C "$TOP" --no-print-directory unit
-step fuzz "libFuzzer: every pagemove subcommand and its gnuplot program survive ${FUZZ_SECONDS:-30}s" deps -- \
+step fuzz "libFuzzer: every pagemove subcommand, its gnuplot program and balloonctl's QMP client survive ${FUZZ_SECONDS:-30}s each" deps -- \
 	make -C "$TOP" --no-print-directory fuzz
 suite analysis "pagemove CLI: goldens from real tracer logs, damaged logs" \
 	"$logdir/analysis.log" deps -- make -C "$TOP" --no-print-directory analysis-test

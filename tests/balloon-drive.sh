@@ -1,26 +1,38 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Host side of the balloon workload in tests/vm/events.sh: watch the VM's
-# output for the guest's cues and drive QEMU's balloon over QMP.
+# output for the guest's cues and drive QEMU's balloon over QMP with
+# build/bin/balloonctl.
 #   "pagemove: balloon ready"     -> shrink the guest by MIB, wait until done
 #   "pagemove: balloon inflated"  -> give the memory back, wait until done
 #   "pagemove: balloon squeeze"   -> ask for all but SQUEEZE_MIB (default
 #                                    256) of the guest, wait until the
 #                                    balloon stops growing (the driver
-#                                    cannot allocate), give it all back
+#                                    cannot allocate: balloonctl's result
+#                                    "stalled", --stall 5; or "reached" if
+#                                    the OOM killer took the guest's hog),
+#                                    give it all back
 #                                    (not with SQUEEZE_MIB=0)
-# Prints what it did and how long each step took; exits non-zero when a
-# step fails.
+# After the inflate and the deflate the guest prints its /proc/vmstat
+# delta ("pagemove: balloon vmstat inflate|deflate PAGES"); each must equal
+# the change of `actual` balloonctl reported (PASS:/FAIL: lines, counted by
+# make check).  Prints what it did and how long each step took
+# (balloonctl's wall time, CLOCK_MONOTONIC); exits non-zero when a step
+# fails.  BALLOON_JSON=DIR keeps balloonctl's JSON of each step there.
 #
 # usage: tests/balloon-drive.sh QMP_SOCKET VM_LOG [MIB]
 set -u
 sock=$1 vmlog=$2 mib=${3:-512}
 squeeze=${SQUEEZE_MIB:-256}
 timeout=${BALLOON_TIMEOUT:-600}
+failed=0
 
 say() { printf 'balloon-drive: %s\n' "$*"; }
+pass() { echo "PASS: balloon-drive: $1"; }
+fail() { echo "FAIL: balloon-drive: $1: $2"; failed=$((failed + 1)); }
 
 . "$(dirname "$0")/qmp.sh"
+have_balloonctl || exit 1
 wait_line() {
 	local i
 	for i in $(seq $((timeout * 2))); do
@@ -30,50 +42,72 @@ wait_line() {
 	say "timed out waiting for '$1'"
 	return 1
 }
-# balloon_to BYTES: set the target, wait until the guest reached it.
-balloon_to() {
-	local start i now
-	start=$(date +%s%N)
-	qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$1}}" >/dev/null
-	for i in $(seq $((timeout * 4))); do
-		now=$(actual)
-		if [ "$now" = "$1" ]; then
-			say "guest at $(($1 >> 20)) MiB after $(( ($(date +%s%N) - start) / 1000000 )) ms"
-			return 0
-		fi
-		sleep 0.25
-	done
-	say "guest did not reach $(($1 >> 20)) MiB (at ${now:-?} bytes)"
-	return 1
+# guest_delta inflate|deflate: the guest's vmstat delta line's PAGES.
+guest_delta() {
+	wait_line "pagemove: balloon vmstat $1 " || return 1
+	sed -n "s/^pagemove: balloon vmstat $1 \([0-9]*\).*/\1/p" "$vmlog" | tail -n 1
+}
+# mib KEY: balloonctl's KEY in MiB (0 if it did not say).
+mib() { local v; v=$(json_num "$1" "$j"); echo $(( ${v:-0} >> 20 )); }
+# step NAME BYTES [OPTION...]: balloonctl set; its JSON in $j, exit in $rc.
+j= rc=
+step() {
+	local name=$1
+	shift
+	j=$(balloon_set "$@")
+	rc=$?
+	[ -n "${BALLOON_JSON:-}" ] && printf '%s\n' "$j" >"$BALLOON_JSON/$name.json"
+	say "$name: start $(mib start_actual) MiB, target $(( $1 >> 20 )) MiB," \
+		"actual $(mib actual) MiB," \
+		"$(json_result "$j") after $(( $(json_num wall_ns "$j" | grep . || echo 0) / 1000000 )) ms," \
+		"$(grep -o '"t_ns"' <<<"$j" | wc -l) BALLOON_CHANGE events (exit $rc)"
+}
+# compare NAME inflate|deflate: balloonctl's change of actual = the guest's vmstat.
+compare() {
+	local want got s a
+	got=$(guest_delta "$2") || { fail "$1" "no vmstat line from the guest"; return 1; }
+	s=$(json_num start_actual "$j") a=$(json_num actual "$j")
+	want=$(( (${s:-0} - ${a:-0}) / 4096 ))
+	[ "$2" = deflate ] && want=$(( -want ))
+	if [ "$got" = "$want" ] && [ "$want" = $((mib * 256)) ]; then
+		pass "$1: balloonctl's actual moved $want pages = guest vmstat balloon_$2 +$got"
+	else
+		fail "$1" "balloonctl's actual moved $want pages, guest vmstat balloon_$2 +$got, asked $((mib * 256))"
+	fi
 }
 
 wait_line "pagemove: balloon ready" || exit 1
 full=$(actual)
 [ -n "$full" ] || { say "no answer from QMP at $sock"; exit 1; }
 say "guest has $((full >> 20)) MiB; inflating by $mib MiB"
-balloon_to $((full - (mib << 20))) || exit 1
+step inflate $((full - (mib << 20))) --timeout "$timeout"
+[ "$rc" = 0 ] || { fail "inflate by $mib MiB" "balloonctl: $(json_result "$j") (exit $rc)"; exit 1; }
+compare "inflate by $mib MiB" inflate
 wait_line "pagemove: balloon inflated" || exit 1
 say "deflating"
-balloon_to "$full" || exit 1
+step deflate "$full" --timeout "$timeout"
+[ "$rc" = 0 ] || { fail "deflate by $mib MiB" "balloonctl: $(json_result "$j") (exit $rc)"; exit 1; }
+compare "deflate by $mib MiB" deflate
 
 # squeeze: the target stays out of reach; the balloon has stopped growing
-# when `actual` did not change for 5 s.  SQUEEZE_MIB=0: no squeeze.
-[ "$squeeze" = 0 ] && exit 0
+# when `actual` did not change for 5 s (balloonctl --stall 5: result
+# stalled, exit 1), or it got there.  SQUEEZE_MIB=0: no squeeze.
+[ "$squeeze" = 0 ] && exit $failed
 wait_line "pagemove: balloon squeeze" || exit 1
 say "squeezing the guest to $squeeze MiB"
-qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$((squeeze << 20))}}" >/dev/null
-last= same=0
-for i in $(seq $((timeout * 4))); do
-	now=$(actual)
-	if [ -n "$now" ] && [ "$now" = "$last" ] && [ "$now" != "$full" ]; then
-		same=$((same + 1))
-	else
-		same=0
-	fi
-	last=$now
-	[ $same -ge 20 ] && break
-	sleep 0.25
-done
-[ $same -ge 20 ] || { say "the balloon never stopped growing (at ${now:-?} bytes)"; exit 1; }
+step squeeze $((squeeze << 20)) --stall 5 --timeout "$timeout"
+now=$(json_num actual "$j")
+# The guest's OOM killer may take the hog (its first choice): then the
+# balloon reaches the target, which is a stop too.
+case $(json_result "$j") in
+stalled|reached) ;;
+*) now= ;;
+esac
+if [ -z "$now" ] || [ "$now" = "$full" ]; then
+	fail "squeeze" "balloonctl: $(json_result "$j") at ${now:-?} bytes (exit $rc), want stalled or reached below $full"
+	exit 1
+fi
 say "balloon stopped with the guest at $((now >> 20)) MiB; deflating"
-balloon_to "$full" || exit 1
+step unsqueeze "$full" --timeout "$timeout"
+[ "$rc" = 0 ] || { fail "deflate after the squeeze" "balloonctl: $(json_result "$j") (exit $rc)"; exit 1; }
+exit $failed

@@ -9,6 +9,7 @@ set -u
 sock=$1 vmlog=$2
 timeout=${BALLOON_TIMEOUT:-1200}
 . "$(dirname "$0")/../qmp.sh"
+have_balloonctl || exit 1
 seen=0 full=
 for _ in $(seq $((timeout * 4))); do
 	grep -q '^bench-zb: done' "$vmlog" 2>/dev/null && exit 0
@@ -22,7 +23,7 @@ for _ in $(seq $((timeout * 4))); do
 		*inflate*) v=$((full - (256 << 20))) ;;
 		*) v=$full ;;
 		esac
-		qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$v}}" >/dev/null
+		"$BALLOONCTL" -s "$sock" --no-wait set "$v" >/dev/null || exit 1
 	fi
 	sleep 0.25
 done

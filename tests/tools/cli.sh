@@ -30,7 +30,7 @@ expect() {
 }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-for t in migratevma tpcheck bpfsmoke hmmbench pmstat; do
+for t in migratevma tpcheck bpfsmoke hmmbench pmstat balloonctl; do
 	if [ ! -x "$B/$t" ]; then
 		fail "$t: built" "no $B/$t (make bpf tools)"
 		continue
@@ -52,6 +52,19 @@ expect "migratevma -p and -- CMD exclude each other (125)" 125 "exclude" \
 expect "migratevma: -w's argument may be --" 2 "invalid interval" "$B/migratevma" -w -- 1x
 expect "hmmbench: zero size, exit 2" 2 "invalid size" "$B/hmmbench" -s 0
 expect "hmmbench: missing device, exit 1" 1 "cannot open /nonexistent" "$B/hmmbench" -d /nonexistent
+expect "balloonctl: no command, exit 2" 2 "no command" "$B/balloonctl" -s /nonexistent
+expect "balloonctl: no socket, exit 2" 2 "no QMP socket" "$B/balloonctl" query
+expect "balloonctl: unknown command, exit 2" 2 "unknown command: inflate" "$B/balloonctl" -s x inflate
+expect "balloonctl: set without SIZE, exit 2" 2 "set needs a SIZE" "$B/balloonctl" -s x set
+expect "balloonctl: bad size, exit 2" 2 "invalid size: 12Q" "$B/balloonctl" -s x set 12Q
+expect "balloonctl: size not a multiple of 4 KiB, exit 2" 2 "not a multiple of 4 KiB" \
+	"$B/balloonctl" -s x set 1000
+expect "balloonctl: size overflow, exit 2" 2 "invalid size" "$B/balloonctl" -s x set 99999999999T
+expect "balloonctl: zero timeout, exit 2" 2 "invalid timeout: 0" "$B/balloonctl" -s x -t 0 set 1G
+expect "balloonctl: bad stall, exit 2" 2 "invalid stall: nan" "$B/balloonctl" -s x --stall nan set 1G
+expect "balloonctl: extra argument, exit 2" 2 "unexpected argument: 2" "$B/balloonctl" -s x set 1G 2
+expect "balloonctl: no QEMU there, exit 1" 1 "cannot connect to /nonexistent" \
+	"$B/balloonctl" -r 0.2 -s /nonexistent query
 expect "tpcheck -- CMD: usage error is 125" 125 "invalid option" "$B/tpcheck" -Z -- true
 
 # Not root: 1, or 125 with a command, which must not have run.

@@ -39,9 +39,11 @@ inflate0=$(vmstat balloon_inflate) deflate0=$(vmstat balloon_deflate)
 echo "pagemove: balloon ready"
 wait_vmstat balloon_inflate "$inflate0" $want ||
 	fail "balloon inflated by the host" "balloon_inflate +$(( $(vmstat balloon_inflate) - inflate0 ))"
+echo "pagemove: balloon vmstat inflate $(( $(vmstat balloon_inflate) - inflate0 ))"
 echo "pagemove: balloon inflated"
 wait_vmstat balloon_deflate "$deflate0" $want ||
 	fail "balloon deflated by the host" "balloon_deflate +$(( $(vmstat balloon_deflate) - deflate0 ))"
+echo "pagemove: balloon vmstat deflate $(( $(vmstat balloon_deflate) - deflate0 ))"
 
 kill -INT $tp
 wait $tp || fail "tpcheck wrote its counts" "exit $?"

@@ -297,12 +297,15 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 	echo "pagemove: balloon ready"
 	wait_vmstat balloon_inflate "$inflate0" $want_pfns ||
 		fail "balloon inflated by the host" "balloon_inflate +$(( $(vmstat balloon_inflate) - inflate0 ))"
+	# the host compares it with balloonctl's actual (tests/balloon-drive.sh)
+	echo "pagemove: balloon vmstat inflate $(( $(vmstat balloon_inflate) - inflate0 ))"
 	# Inflated pages are movable and went to ZONE_MOVABLE first:
 	# offlining those blocks migrates them (balloon_page_migrate).
 	offline_movable "balloon pages"
 	echo "pagemove: balloon inflated"
 	wait_vmstat balloon_deflate "$deflate0" $want_pfns ||
 		fail "balloon deflated by the host" "balloon_deflate +$(( $(vmstat balloon_deflate) - deflate0 ))"
+	echo "pagemove: balloon vmstat deflate $(( $(vmstat balloon_deflate) - deflate0 ))"
 	# The squeeze: 640 MiB of anonymous memory (no swap: the balloon
 	# cannot get it) leave the host's target out of reach, so the driver
 	# runs out of pages; the hog is also the OOM killer's first choice
