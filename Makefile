@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools tools-test analysis analysis-test selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
 	bench export-series clean distclean
 
@@ -108,7 +108,7 @@ bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 # Tracers are built on the framework (tools/tracer.c, bpf/tracer.bpf.h);
 # the other tools share only tools/toolutil.c and lib/.
 TRACERS := migratevma balloonlat
-TOOLS := bpfsmoke tpcheck hmmbench pmstat $(TRACERS)
+TOOLS := bpfsmoke tpcheck hmmbench pmstat balloonctl $(TRACERS)
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
 FRAMEWORK := tools/tracer.c tools/tracer.h $(TOOLUTIL)
 LIB_HDRS := $(wildcard lib/*.h include/pagemove/*.h)
@@ -123,6 +123,19 @@ $(addprefix $(BIN)/,$(TRACERS)): $(BIN)/%: tools/%.c $(BPFOUT)/%.skel.h $(FRAMEW
 $(BIN)/%: tools/%.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
+# balloonctl: the QMP client (tools/qmp.c, jansson parses); no BPF, so
+# `make balloonctl` needs no kernel.  The ASan/UBSan build is for its
+# tests against tests/tools/fakeqmp.py.
+QMP_SRCS := tools/balloonctl.c tools/qmp.c tools/qmp.h $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
+$(BIN)/balloonctl: $(QMP_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ilib tools/balloonctl.c tools/qmp.c tools/toolutil.c $(LIB_SRCS) \
+		-o $@ -ljansson $(LDLIBS_BPF) -lm
+$(BUILD)/unit/balloonctl: $(QMP_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Ilib tools/balloonctl.c tools/qmp.c tools/toolutil.c $(LIB_SRCS) \
+		-o $@ -ljansson $(LDLIBS_BPF) -lm
+balloonctl: $(BIN)/balloonctl
 
 
 tools: $(addprefix $(BIN)/,$(TOOLS))

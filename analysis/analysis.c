@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "json.h"
 #include "stats.h"
 
 static bool ends_with(const char *s, const char *tail)
@@ -232,64 +233,6 @@ static double share_total(const struct named_hist *v, int n)
 	return t;
 }
 
-/* Bytes in the valid UTF-8 sequence (RFC 3629) at @p, 0 if it is not one. */
-static int utf8_len(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	int n, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;		/* no overlong forms */
-	else if (p[0] == 0xed)
-		hi = 0x9f;		/* no UTF-16 surrogates */
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;		/* nothing above U+10FFFF */
-	for (i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
-		if (p[i] < lo || p[i] > hi)	/* also stops at the NUL */
-			return 0;
-	return n;
-}
-
-/*
- * A JSON string: quotes, backslashes and control characters escaped, valid
- * UTF-8 kept, any other byte replaced by U+FFFD.  Log strings are
- * printable ASCII (the reader refuses others); file names need not be.
- */
-static void json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int n;
-
-	fputc('"', f);
-	while (*p) {
-		if (*p == '"' || *p == '\\') {
-			fputc('\\', f);
-			fputc(*p++, f);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
-			fputc(*p++, f);
-		} else if ((n = utf8_len(p))) {
-			fwrite(p, 1, n, f);
-			p += n;
-		} else {
-			fputs("\\ufffd", f);
-			p++;
-		}
-	}
-	fputc('"', f);
-}
-
 /* CSV: in double quotes, each inside doubled. */
 static void csv_str(FILE *f, const char *s)
 {
@@ -352,7 +295,7 @@ static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 			const struct kind_stats *ks = m->kinds[i];
 
 			fprintf(out, "%s{\"name\":", i ? "," : "");
-			json_str(out, ks->kind.decl.name);
+			pm_json_str(out, ks->kind.decl.name);
 			fprintf(out, ",\"class\":\"%s\",\"type\":%u,\"count\":%llu,\"fields\":[",
 				class_name(ks->kind.decl.class), ks->type,
 				(unsigned long long)ks->count);
@@ -361,9 +304,9 @@ static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 				const struct pm_hist *h = &ks->fields[f];
 
 				fprintf(out, "%s{\"name\":", f ? "," : "");
-				json_str(out, fd->name);
+				pm_json_str(out, fd->name);
 				fprintf(out, ",\"unit\":");
-				json_str(out, fd->unit);
+				pm_json_str(out, fd->unit);
 				if (fd->flags & PM_FIELD_ID) {
 					fprintf(out, ",\"id\":true}");
 				} else if (fd->flags & PM_FIELD_ENUM) {
@@ -372,7 +315,7 @@ static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 						fprintf(out, "%s{\"value\":%llu,\"label\":", v ? "," : "",
 							(unsigned long long)ks->values[f][v].value);
 						if (ks->labels[f][v][0])
-							json_str(out, ks->labels[f][v]);
+							pm_json_str(out, ks->labels[f][v]);
 						else
 							fprintf(out, "null");
 						fprintf(out, ",\"count\":%llu}",
@@ -445,23 +388,23 @@ int pm_report(const struct model *m, FILE *out, enum fmt fmt)
 		nother += strcmp(m->hists[i].unit, "ns") != 0;
 	if (fmt == FMT_JSON) {
 		fprintf(out, "{\"file\":");
-		json_str(out, m->path);
+		pm_json_str(out, m->path);
 		fprintf(out, ",\"version\":%u,\"tool\":", m->hdr.version);
-		json_str(out, m->hdr.tool);
+		pm_json_str(out, m->hdr.tool);
 		fprintf(out, ",\"kernel\":");
-		json_str(out, m->hdr.kernel);
+		pm_json_str(out, m->hdr.kernel);
 		fprintf(out, ",\"hooks\":");
-		json_str(out, m->hdr.hooks);
+		pm_json_str(out, m->hdr.hooks);
 		fprintf(out, ",\"clock\":\"monotonic\",\"records\":%llu,\"lost_events\":%llu,"
 			"\"skipped_records\":%llu,\"source\":", (unsigned long long)m->records,
 			(unsigned long long)m->lost, (unsigned long long)m->skipped);
-		json_str(out, source);
+		pm_json_str(out, source);
 		fprintf(out, ",\"stages\":[");
 		for (i = 0; i < n; i++) {
 			const struct pm_hist *h = &v[i].h;
 
 			fprintf(out, "%s{\"name\":", i ? "," : "");
-			json_str(out, v[i].display);
+			pm_json_str(out, v[i].display);
 			fprintf(out, ",\"count\":%llu,\"sum_ns\":%llu,\"mean_ns\":%.1f", h->count, h->sum,
 				pm_hist_mean(h));
 			for (j = 0; j < 4; j++)
@@ -479,18 +422,18 @@ int pm_report(const struct model *m, FILE *out, enum fmt fmt)
 			if (!strcmp(m->hists[i].unit, "ns"))
 				continue;
 			fprintf(out, "%s{\"name\":", j++ ? "," : "");
-			json_str(out, m->hists[i].name);
+			pm_json_str(out, m->hists[i].name);
 			fprintf(out, ",\"unit\":");
-			json_str(out, m->hists[i].unit);
+			pm_json_str(out, m->hists[i].unit);
 			fprintf(out, ",\"count\":%llu,\"sum\":%llu,\"p50\":%.1f,\"max\":%llu}", h->count,
 				h->sum, pm_hist_percentile(h, 50), h->max);
 		}
 		fprintf(out, "],\"counters\":[");
 		for (i = 0; i < m->ncounters; i++) {
 			fprintf(out, "%s{\"name\":", i ? "," : "");
-			json_str(out, m->counters[i].name);
+			pm_json_str(out, m->counters[i].name);
 			fprintf(out, ",\"unit\":");
-			json_str(out, m->counters[i].unit);
+			pm_json_str(out, m->counters[i].unit);
 			if (m->counters[i].available)
 				fprintf(out, ",\"value\":%llu}", m->counters[i].value);
 			else
@@ -593,9 +536,9 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 	pm_stage_view(b, &vb, &nb, &sb, bb);
 	if (fmt == FMT_JSON) {
 		fprintf(out, "{\"base\":");
-		json_str(out, a->path);
+		pm_json_str(out, a->path);
 		fprintf(out, ",\"new\":");
-		json_str(out, b->path);
+		pm_json_str(out, b->path);
 		fprintf(out, ",\"stages\":[");
 	} else if (fmt == FMT_CSV) {
 		fprintf(out, "stage,base_count,new_count,base_p50_ns,new_p50_ns,ratio,ci_lo,ci_hi,significant\n");
@@ -619,7 +562,7 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 		sig = !(ci.lo <= 1 && 1 <= ci.hi);
 		if (fmt == FMT_JSON) {
 			fprintf(out, "%s{\"name\":", first ? "" : ",");
-			json_str(out, va[i].display);
+			pm_json_str(out, va[i].display);
 			fprintf(out, ",\"base_count\":%llu,\"new_count\":%llu,\"base_p50_ns\":%.1f,"
 				"\"new_p50_ns\":%.1f,\"ratio\":%.4f,\"ci\":[%.4f,%.4f],\"significant\":%s}",
 				va[i].h.count, vb[j].h.count, pm_hist_percentile(&va[i].h, 50),
@@ -661,10 +604,10 @@ static void json_args(FILE *f, struct pm_log_reader *r, const struct pm_kind *k,
 
 		if (i)
 			fputc(',', f);
-		json_str(f, k->fields[i].name);
+		pm_json_str(f, k->fields[i].name);
 		fputc(':', f);
 		if (l)
-			json_str(f, l);
+			pm_json_str(f, l);
 		else
 			fprintf(f, "%llu", (unsigned long long)v[i]);
 	}
@@ -683,9 +626,9 @@ int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt
 		fprintf(f, "start_ns,dur_ns,cpu,tgid,pid,op,stage,pages\n");
 	} else {
 		fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"tool\":");
-		json_str(f, hdr->tool);
+		pm_json_str(f, hdr->tool);
 		fprintf(f, ",\"kernel\":");
-		json_str(f, hdr->kernel);
+		pm_json_str(f, hdr->kernel);
 		fprintf(f, "},\"traceEvents\":[");
 	}
 	while ((rc = pm_log_next(r, &rec)) > 0) {
@@ -714,9 +657,9 @@ int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt
 					continue;
 				}
 				fprintf(f, "%s\n{\"name\":", n ? "," : "");
-				json_str(f, pm_log_stage_name(r, sl.stage));
+				pm_json_str(f, pm_log_stage_name(r, sl.stage));
 				fprintf(f, ",\"cat\":");
-				json_str(f, hdr->tool);
+				pm_json_str(f, hdr->tool);
 				fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%u,\"tid\":%u,"
 					"\"args\":{\"op\":%llu,\"pages\":%u,\"cpu\":%u}}",
 					(double)(sl.end_ns - sl.dur_ns) / 1e3, (double)sl.dur_ns / 1e3,
@@ -745,9 +688,9 @@ int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt
 			continue;
 		}
 		fprintf(f, "%s\n{\"name\":", n++ ? "," : "");
-		json_str(f, k->decl.name);
+		pm_json_str(f, k->decl.name);
 		fprintf(f, ",\"cat\":");
-		json_str(f, hdr->tool);
+		pm_json_str(f, hdr->tool);
 		if (k->decl.class == PM_DECL_SPAN)
 			fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f",
 				(double)(rec.hdr.ts_ns - v[0]) / 1e3, (double)v[0] / 1e3);
@@ -822,13 +765,13 @@ int pm_plot_data(const struct model *m, FILE *f, enum fmt fmt)
 		fprintf(f, "stage,le_ns,fraction\n");
 	} else {
 		fprintf(f, "{\"file\":");
-		json_str(f, m->path);
+		pm_json_str(f, m->path);
 		fprintf(f, ",\"stages\":[");
 	}
 	for (i = 0; i < n; i++) {
 		if (fmt == FMT_JSON) {
 			fprintf(f, "%s{\"name\":", i ? "," : "");
-			json_str(f, v[i].display);
+			pm_json_str(f, v[i].display);
 			fprintf(f, ",\"count\":%llu,\"cdf\":[", v[i].h.count);
 		}
 		for (slot = 0, cum = 0, k = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac); k++) {

@@ -15,6 +15,8 @@ PKGS=(
 	python3 python3-ply python3-git git
 	# VM and patch tooling (udev: virtme-init needs its /dev/virtio-ports links)
 	qemu-system-x86 udev busybox-static b4 socat
+	# balloonctl parses QMP with jansson
+	libjansson-dev
 )
 
 missing=()
