@@ -30,7 +30,7 @@ expect() {
 }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-for t in migratevma tpcheck bpfsmoke hmmbench pmstat; do
+for t in migratevma balloonlat tpcheck bpfsmoke hmmbench pmstat; do
 	if [ ! -x "$B/$t" ]; then
 		fail "$t: built" "no $B/$t (make bpf tools)"
 		continue
