@@ -114,15 +114,19 @@ static int on_event(struct pm_run *run, const void *data, size_t size)
 	sl.cpu = e.cpu;
 	sl.pages = e.pages;
 	if (e.type != BL_EV_ROUND) {
-		if (e.stage >= BL_NR_STAGES)
-			return 0;
+		if (e.stage >= BL_NR_SLICE_STAGES)
+			return 0;	/* qemu_handle: it contains madvise's slices */
 		sl.stage = e.stage;
 		sl.end_ns = e.ts_end;
 		sl.dur_ns = e.dur_ns;
 		pm_run_slice(run, &sl);
 		return 0;
 	}
-	/* The round's own parts, laid end to end from its start (no real order). */
+	/*
+	 * The round's parts but its requests (slices of their own), laid end
+	 * to end from the round's start: their sums are right, their order
+	 * within the round is not recorded.
+	 */
 	t = e.ts_end - e.dur_ns;
 	for (i = BL_ALLOC; i <= BL_CONFIG; i++) {
 		if (!e.part_ns[i])
@@ -133,10 +137,6 @@ static int on_event(struct pm_run *run, const void *data, size_t size)
 		sl.dur_ns = e.part_ns[i];
 		pm_run_slice(run, &sl);
 	}
-	sl.stage = BL_ROUND;
-	sl.end_ns = e.ts_end;
-	sl.dur_ns = e.dur_ns;
-	pm_run_slice(run, &sl);
 	return 0;
 }
 
@@ -175,7 +175,7 @@ static bool stage_available(const struct pm_run *run, int i)
 {
 	if (i == BL_HOST_HANDLE)
 		return host_mode(run) && handle_available();
-	return (i >= BL_HOST_MADVISE) == host_mode(run);
+	return (i == BL_HOST_MADVISE || i == BL_HOST_FALLOCATE) == host_mode(run);
 }
 
 static void print_json(struct pm_run *run, const struct pm_snapshot *s,
@@ -294,7 +294,7 @@ static const struct pm_tracer balloonlat = {
 	},
 	.stages = stage_names,
 	.nr_stages = BL_NR_STAGES,
-	.nr_slice_stages = BL_NR_STAGES,
+	.nr_slice_stages = BL_NR_SLICE_STAGES,
 	.hist_map = "hists",
 	.events_map = "events",
 	.event = on_event,

@@ -15,7 +15,7 @@
  * virtio_balloon_handle_output() call (uprobe, where QEMU has symbols).
  */
 enum bl_stage {
-	BL_ROUND,
+	/* The guest's parts of a round: they add up to the round. */
 	BL_TELL_INFLATE,
 	BL_TELL_DEFLATE,
 	BL_ALLOC,
@@ -23,15 +23,21 @@ enum bl_stage {
 	BL_DEQUEUE,
 	BL_RELEASE,
 	BL_CONFIG,
+	/* QEMU's calls. */
 	BL_HOST_MADVISE,
 	BL_HOST_FALLOCATE,
+	/* Stages that contain others: histograms only, no log slices. */
+	BL_ROUND,
 	BL_HOST_HANDLE,
 	BL_NR_STAGES,
 };
 
-#define BL_STAGE_NAMES { "round", "tell_inflate", "tell_deflate", "alloc", "enqueue",	\
-			 "dequeue", "release", "config", "madvise",		\
-			 "fallocate", "qemu_handle" }
+/* Stages 0 .. BL_NR_SLICE_STAGES - 1 have log slices (and shares). */
+#define BL_NR_SLICE_STAGES BL_ROUND
+
+#define BL_STAGE_NAMES { "tell_inflate", "tell_deflate", "alloc", "enqueue", "dequeue",	\
+			 "release", "config", "madvise", "fallocate", "round",		\
+			 "qemu_handle" }
 
 enum bl_count {
 	BL_ROUNDS,
