@@ -193,7 +193,8 @@ static __always_inline void round_end(void)
 	st->part[BL_ROUND] = d;
 	hist_add(BL_ROUND, d);
 	for (i = BL_ALLOC; i <= BL_CONFIG; i++)
-		hist_add(i, st->part[i]);
+		if (st->part[i])	/* a deflate round has no alloc, ... */
+			hist_add(i, st->part[i]);
 	count(BL_ROUNDS, 1);
 	e = event_reserve();
 	if (e) {
@@ -478,10 +479,10 @@ int BPF_PROG(fn_tell, struct virtio_balloon *vb, struct virtqueue *vq)
 	bool deflate = st && st->in_batch && st->op == BL_OP_DEFLATE;
 
 	/* Dequeue time is summed per page in this mode: not from the batch. */
-	if (deflate)
+	if (st && deflate)
 		st->in_batch = 0;
 	tell_begin(vb, vq);
-	if (deflate)
+	if (st && deflate)
 		st->in_batch = 1;
 	return 0;
 }

@@ -66,8 +66,21 @@ for k in patched stock stock-v3; do
 	"$P" report --json "$D/migratevma-$k.log" >"$tmp/r-$k.json" 2>"$tmp/r-$k.err" ||
 		ko "report --json $k" "$(cat "$tmp/r-$k.err")"
 done
-py "report --json (v2 and v3 logs): counts, sums, maxima, means, records and counters equal pmlog.py's; percentiles in pmlog.py's slot" \
-	"$pl" "$tmp/r-patched.json" "$sl" "$tmp/r-stock.json" "$v3" "$tmp/r-stock-v3.json" <<'PY'
+# balloonlat's logs (guest tp_btf and fentry, host tracepoint), recorded in
+# this project's VM by tests/vm/balloonlat.sh and on its host.
+bl_logs=("$D"/balloonlat-*.log)
+[ -e "${bl_logs[0]}" ] || ko "balloonlat logs in tests/data" "none"
+bl_pairs=()
+for f in "${bl_logs[@]}"; do
+	[ -e "$f" ] || continue
+	b=$(basename "$f" .log)
+	"$P" report --json "$f" >"$tmp/r-$b.json" 2>"$tmp/r-$b.err" ||
+		ko "report --json $b" "$(cat "$tmp/r-$b.err")"
+	bl_pairs+=("$f" "$tmp/r-$b.json")
+done
+py "report --json (v2 and v3 logs, migratevma and balloonlat): counts, sums, maxima, means, records and counters equal pmlog.py's; percentiles in pmlog.py's slot" \
+	"$pl" "$tmp/r-patched.json" "$sl" "$tmp/r-stock.json" "$v3" "$tmp/r-stock-v3.json" \
+	"${bl_pairs[@]}" <<'PY'
 import json, sys, pmlog
 for log, rep in zip(sys.argv[1::2], sys.argv[2::2]):
     L = pmlog.Log(log)
@@ -91,6 +104,38 @@ for log, rep in zip(sys.argv[1::2], sys.argv[2::2]):
             assert s["share"] is None, s
     want = [(n, c["value"] if c["available"] else None) for n, c in L.counters.items()]
     assert [(c["name"], c["value"]) for c in j["counters"]] == want, j["counters"]
+PY
+
+# balloonlat: per-request slices against the in-kernel counts and
+# histograms (two records of the same BPF values: consistency, not an
+# independent measure; tests/vm/balloonlat.sh compares with vmstat, QMP and
+# bpftrace), a round's parts against its round histogram.
+py "balloonlat logs: a slice per request, its pfns add up to the counters; slice-built histograms of the requests equal the in-kernel ones" \
+	"${bl_logs[@]}" <<'PY'
+import sys, pmlog
+for log in sys.argv[1:]:
+    L = pmlog.Log(log)
+    assert L.tool == "balloonlat", L.tool
+    c = {n: v["value"] for n, v in L.counters.items() if v["available"]}
+    sh = L.slice_hists()
+    if "guest.rounds" in c:
+        for d in ("inflate", "deflate"):
+            sl = [s for s in L.slices if s["stage"] == "tell_" + d]
+            assert len(sl) == c["guest.requests_" + d], (log, d, len(sl), c)
+            assert sum(s["pages"] for s in sl) == c["guest.pfns_" + d], (log, d)
+            h = L.hists["tell_%s_ns" % d]
+            if sl:
+                count, total, mx, slots = sh["tell_" + d]
+                assert (count, total, mx, slots) == (h["count"], h["sum"], h["max"], h["slots"]), (log, d)
+        parts = sum(L.hists[n + "_ns"]["sum"] for n in ("tell_inflate", "tell_deflate", "alloc",
+                    "enqueue", "dequeue", "release", "config"))
+        if not c["guest.requests_outside_rounds"]:   # migration's requests are in no round
+            assert parts == L.hists["round_ns"]["sum"], (log, parts, L.hists["round_ns"]["sum"])
+        assert c["guest.rounds"] == L.hists["round_ns"]["count"] > 0, log
+    else:
+        calls = c["host.madvise_dontneed"] + c["host.madvise_willneed"] + c["host.madvise_other"]
+        assert calls == L.hists["madvise_ns"]["count"] > 0, (log, calls)
+        assert len([s for s in L.slices if s["stage"] == "madvise"]) + L.lost == calls, log
 PY
 
 # The next two check the reader and the recorded logs for consistency: the
