@@ -44,8 +44,9 @@ while [ "$(date +%s)" -lt $deadline ]; do
 	seen=$((seen + 1))
 	read -r _ _ _ r dir <<<"$line"
 	if [ -z "$qpid" ]; then
-		# QEMU is the process listening on our QMP socket.
-		qpid=$(pgrep -f -- "-qmp unix:$sock," | head -n1)
+		# QEMU is the process listening on our QMP socket (argv[0] is
+		# QEMU's: vng's own command line names the socket too).
+		qpid=$(pgrep -f -- "^[^ ]*qemu-system[^ ]* .*-qmp unix:$sock," | head -n1)
 		[ -n "$qpid" ] || { say "no QEMU process with $sock"; exit 1; }
 		full=$("$B/balloonctl" -s "$sock" -j query | sed -n 's/.*"actual": *\([0-9]*\).*/\1/p')
 		[ -n "$full" ] || { say "no answer from QMP at $sock"; exit 1; }
