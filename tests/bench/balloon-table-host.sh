@@ -60,23 +60,25 @@ while [ "$(date +%s)" -lt $deadline ]; do
 	hb=$!
 	wait_ready "$he" $hb '^balloonlat: ready' ||
 		{ say "host balloonlat did not start: $(tail -n 3 "$he")"; exit 1; }
-	bt=
+	ctl=("$B/balloonctl" -s "$sock" -j -t "$timeout" -S 120 set "$target")
+	cj=$out/ctl-$kernel-$r-$dir.json
 	if [ "$check" = 1 ] && [ "$r" = 1 ]; then
+		# bpftrace runs balloonctl (-c) and prints its count when it ends
+		# (a SIGINT from here did not always stop it).
 		bf=$out/bpftrace-host-$kernel-$dir.txt
-		bpftrace -e "tracepoint:syscalls:sys_enter_madvise /pid == $qpid/ { @n = count(); }
-			END { printf(\"madvise_calls %d\\n\", @n); clear(@n); }" >"$bf" 2>&1 &
-		bt=$!
-		wait_ready "$bf" $bt '^Attaching' || { say "host bpftrace did not start"; exit 1; }
+		bpftrace -e "tracepoint:syscalls:sys_enter_madvise /pid == $qpid/ { @n++; }
+			END { printf(\"madvise_calls %d\\n\", @n); clear(@n); }" \
+			-c "${ctl[*]}" >"$bf" 2>&1
+		grep '^{' "$bf" >"$cj"
+		grep -q '"result": *"reached"' "$cj"
+		crc=$?
+	else
+		"${ctl[@]}" >"$cj"
+		crc=$?
 	fi
-	"$B/balloonctl" -s "$sock" -j -t "$timeout" -S 120 set "$target" >"$out/ctl-$kernel-$r-$dir.json"
-	crc=$?
 	kill -INT $hb
 	wait $hb || say "host balloonlat exit $?"
-	if [ -n "$bt" ]; then
-		kill -INT $bt
-		wait $bt
-	fi
-	wall=$(sed -n 's/.*"wall_ns": *\([0-9]*\).*/\1/p' "$out/ctl-$kernel-$r-$dir.json")
+	wall=$(sed -n 's/.*"wall_ns": *\([0-9]*\).*/\1/p' "$cj")
 	say "kernel=$kernel round=$r $dir to $((target >> 20)) MiB: balloonctl exit $crc," \
 		"wall $(( ${wall:-0} / 1000000 )) ms"
 	[ $crc = 0 ] || exit 1

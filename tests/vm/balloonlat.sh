@@ -43,7 +43,7 @@ for r in $(seq "$rounds"); do
 		bt=
 		if [ "$check" = 1 ] && [ "$r" = 1 ]; then
 			bf=$out/bt-bpftrace-$kernel-$dir.txt
-			bpftrace -e 'kretfunc:tell_host { @n = count(); }
+			bpftrace -e 'kretfunc:tell_host { @n++; }
 				END { printf("tell_host_returns %d\n", @n); clear(@n); }' >"$bf" 2>&1 &
 			bt=$!
 			wait_ready "$bf" $bt '^Attaching' ||
