@@ -11,6 +11,7 @@
 # build/bench/balloon-table.{txt,json} and the raw files in
 # build/bench/balloon/.
 # BALLOONLAT_CHECK=1 (make check): 1 round, the counting checks instead.
+# BALLOONLAT_LOG=1: balloonlat's event logs beside its JSON.
 # KERNELS="stock patched" (the default) or one of them.
 STEP=balloon-table
 . "$(dirname "$0")/lib.sh"
@@ -37,12 +38,12 @@ for k in ${KERNELS:-stock patched}; do
 	sock=$BUILD/vm/qmp-bt-$k.sock vmlog=$out/vm-$k.log
 	rm -f "$sock"
 	log "$k kernel: $guest guest, $to balloon, $rounds rounds"
-	BALLOON_TO=$to_bytes BALLOONLAT_CHECK=$check \
+	BALLOON_TO=$to_bytes BALLOONLAT_CHECK=$check BALLOONLAT_LOG=${BALLOONLAT_LOG:-0} \
 		bash "$TOP/tests/bench/balloon-table-host.sh" "$sock" "$vmlog" "$out" "$k" &
 	host=$!
 	rc=0
 	PAGEMOVE_OUT=$out bash "$TOP/ci/vm.sh" -k "$k" -m "$guest" -c 2 -t "${BALLOON_VM_TIMEOUT:-3600}" \
-		-q "$sock" -- BALLOON_TO=$to_bytes BALLOONLAT_CHECK=$check \
+		-q "$sock" -- BALLOON_TO=$to_bytes BALLOONLAT_CHECK=$check BALLOONLAT_LOG=${BALLOONLAT_LOG:-0} \
 		bash "$TOP/tests/vm/balloonlat.sh" "$rounds" >"$vmlog" 2>&1 || rc=$?
 	hrc=0
 	# The guest ends after the host's last step: a driver still running failed.

@@ -6,6 +6,7 @@
 # BALLOON_TO; deflate: all of it) and detach; until "pagemove: balloonlat
 # done".  BALLOONLAT_CHECK=1: in round 1 also count QEMU's madvise() calls
 # with bpftrace on the same syscall tracepoint (an independent count).
+# BALLOONLAT_LOG=1: event logs too (OUT/bl-host-K-R-D.log).
 # Writes OUT/bl-host-K-R-D.json, OUT/ctl-K-R-D.json, OUT/bpftrace-host-K-D.txt;
 # a progress line per step on stdout.
 #
@@ -56,7 +57,9 @@ while [ "$(date +%s)" -lt $deadline ]; do
 	*) target=$full ;;
 	esac
 	hj=$out/bl-host-$kernel-$r-$dir.json he=$out/bl-host-$kernel-$r-$dir.err
-	"$B/balloonlat" -H tracepoint -p "$qpid" -j >"$hj" 2>"$he" &
+	w=()
+	[ "${BALLOONLAT_LOG:-0}" = 1 ] && w=(-w "$out/bl-host-$kernel-$r-$dir.log")
+	"$B/balloonlat" -H tracepoint -p "$qpid" -j "${w[@]}" >"$hj" 2>"$he" &
 	hb=$!
 	wait_ready "$he" $hb '^balloonlat: ready' ||
 		{ say "host balloonlat did not start: $(tail -n 3 "$he")"; exit 1; }

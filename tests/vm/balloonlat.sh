@@ -7,6 +7,7 @@
 # "pagemove: balloonlat go ROUND DIR" and times it with balloonctl.
 # BALLOONLAT_CHECK=1: in round 1 also count tell_host() returns with
 # bpftrace (an independent fexit count) while balloonlat runs.
+# BALLOONLAT_LOG=1: event logs too (OUT/bl-guest-K-R-D.log).
 # Per direction one line for the host:
 #   bt-guest kernel=K round=R dir=D vmstat=N bpftrace=N|- json=<balloonlat -j>
 #
@@ -36,7 +37,9 @@ wait_ready() {
 for r in $(seq "$rounds"); do
 	for dir in inflate deflate; do
 		j=$out/bl-guest-$kernel-$r-$dir.json e=$out/bl-guest-$kernel-$r-$dir.err
-		"$BL" -j >"$j" 2>"$e" &
+		w=()
+		[ "${BALLOONLAT_LOG:-0}" = 1 ] && w=(-w "$out/bl-guest-$kernel-$r-$dir.log")
+		"$BL" -j "${w[@]}" >"$j" 2>"$e" &
 		bl=$!
 		wait_ready "$e" $bl '^balloonlat: ready' ||
 			{ echo "bt-guest: balloonlat did not start: $(tail -n 3 "$e")"; exit 1; }
