@@ -94,12 +94,11 @@ def rows_of(g, h, ctl, direction):
     madv = ssum(h, "madvise") + ssum(h, "fallocate")
     handle = h["stages_ns"].get("qemu_handle")
     r = {}
+    # A row of the other direction is left out (printed "-").
     if direction == "inflate":
         r["alloc"] = ssum(g, "alloc")
         r["list"] = ssum(g, "enqueue")
-        r["release"] = 0
     else:
-        r["alloc"] = 0
         r["list"] = ssum(g, "dequeue")
         r["release"] = ssum(g, "release")
     if handle:
@@ -229,7 +228,7 @@ def table(runs, a):
         for k in cols:
             w = st["%s|%s|wall" % (k, d)]
             hooks = next(r["guest"]["json"]["hooks"] for r in runs if r["kernel"] == k)
-            hdr += " | %-30s" % ("%s (%s, %d runs)" % (k, hooks, w["n"]))
+            hdr += " | %-32s" % ("%s (%s, %d runs)" % (k, hooks, w["n"]))
         print(hdr)
         for key, name, _ in ROWS + [("wall", "wall (balloonctl)", "")]:
             line = "%-26s" % name
@@ -237,10 +236,11 @@ def table(runs, a):
                 s = st.get("%s|%s|%s" % (k, d, key))
                 wall = st["%s|%s|wall" % (k, d)]["median"]
                 res["table"].setdefault(d, {}).setdefault(k, {})[key] = s
+                other_dir = (key == "alloc" and d == "deflate") or (key == "release" and d == "inflate")
                 if s is None:
-                    line += " | %-30s" % "unavailable"
+                    line += " | %-32s" % ("-" if other_dir else "unavailable")
                 else:
-                    line += " | %-30s" % ("%9.1f (%.1f-%.1f) %5.1f%%" % (
+                    line += " | %-32s" % ("%9.1f (%.1f-%.1f) %5.1f%%" % (
                         s["median"] / 1e6, s["min"] / 1e6, s["max"] / 1e6,
                         100.0 * s["median"] / wall if wall else 0))
             print(line)
