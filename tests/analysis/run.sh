@@ -227,6 +227,56 @@ else
 	ko "timeline" "exit status"
 fi
 
+# balloonlat's shape, crafted: 9 sliced stages of 11 (round and qemu_handle
+# are histograms only), requests of 256 pfns in rounds 1-2, a host call of
+# 2^32 - 1 pages (the clamp); and a recorded guest log.  timeline must show
+# every slice with its round (op) and pfns (pages), report the shares of
+# the sliced stages only.
+"$PY" - "$tmp/bl-crafted.log" <<'PY' || ko "crafted balloonlat log" "pmlog.py could not write it"
+import sys, pmlog
+w = pmlog.Writer(tool="balloonlat", hooks="rounds,requests,batches=tp_btf")
+names = ["tell_inflate", "tell_deflate", "alloc", "enqueue", "dequeue", "release", "config",
+         "madvise", "fallocate"]
+for i, n in enumerate(names):
+    w.stage(i, n)
+w.slices([(0, 800000, 2000000, 1, 77, 0, 1, 256), (2, 300000, 2300000, 1, 77, 0, 1, 256),
+          (0, 900000, 3300000, 2, 77, 0, 1, 256), (6, 100000, 3400000, 2, 77, 0, 1, 0),
+          (7, 250, 3500000, 0, 9, 9, 0, 0xffffffff)])
+for n, v in (("tell_inflate_ns", [800000, 900000]), ("alloc_ns", [300000]), ("config_ns", [100000]),
+             ("madvise_ns", [250]), ("round_ns", [1500000, 1200000]), ("qemu_handle_ns", [])):
+    w.hist(n, v)
+for n in names[1:] :
+    if n not in ("alloc", "config", "madvise"):
+        w.hist(n + "_ns", [])
+w.counter("guest.requests_inflate", 2)
+w.counter("guest.pfns_inflate", 512, unit="pages")
+w.write(sys.argv[1])
+PY
+for f in "$tmp/bl-crafted.log" "$D/balloonlat-patched-inflate.log"; do
+	b=$(basename "$f" .log)
+	if "$P" timeline "$f" -o "$tmp/$b-tl.json" 2>"$tmp/$b-tl.err" &&
+	   "$P" report --json "$f" >"$tmp/$b-r.json" 2>>"$tmp/$b-tl.err"; then
+		py "balloonlat $b: timeline has each request with its round and pfns; report's shares only for sliced stages" \
+			"$f" "$tmp/$b-tl.json" "$tmp/$b-r.json" <<'PY'
+import json, sys, pmlog
+L = pmlog.Log(sys.argv[1])
+ev = json.load(open(sys.argv[2]))["traceEvents"]
+assert len(ev) == len(L.slices) > 0, (len(ev), len(L.slices))
+for e, s in zip(ev, L.slices):
+    assert e["name"] == s["stage"], (e, s)
+    assert (e["pid"], e["tid"], e["args"]["op"], e["args"]["pages"]) == (s["tgid"], s["pid"], s["op"], s["pages"]), (e, s)
+req = [s for s in L.slices if s["stage"].startswith("tell_")]
+assert req and all(s["op"] > 0 for s in req), req[:3]
+j = json.load(open(sys.argv[3]))
+share = {s["name"]: s["share"] for s in j["stages"]}
+assert share["round"] is None and share["qemu_handle"] is None, share
+assert abs(sum(v for v in share.values() if v is not None) - 1) < 1e-3, share
+PY
+	else
+		ko "balloonlat $b: timeline and report" "$(cat "$tmp/$b-tl.err")"
+	fi
+done
+
 if "$P" plot --json "$pl" -o "$tmp/p.json" 2>/dev/null && "$P" plot --csv "$pl" -o "$tmp/p.csv" 2>/dev/null; then
 	py "plot --json/--csv: each CDF point (slot's upper bound, or max; cumulative share) as pmlog.py computes it" \
 		"$pl" "$tmp/p.json" "$tmp/p.csv" <<'PY'
