@@ -56,6 +56,17 @@ while [ "$(date +%s)" -lt $deadline ]; do
 	inflate) target=$((full - to)) ;;
 	*) target=$full ;;
 	esac
+	ctl=("$B/balloonctl" -s "$sock" -j -t "$timeout" -S 120 set "$target")
+	cj=$out/ctl-$kernel-$r-$dir.json
+	if [ "$r" = 0 ]; then	# no tracer: the bare wall time
+		"${ctl[@]}" >"$cj"
+		crc=$?
+		wall=$(sed -n 's/.*"wall_ns": *\([0-9]*\).*/\1/p' "$cj")
+		say "kernel=$kernel round=0 (no tracer) $dir to $((target >> 20)) MiB:" \
+			"balloonctl exit $crc, wall $(( ${wall:-0} / 1000000 )) ms"
+		[ $crc = 0 ] || exit 1
+		continue
+	fi
 	hj=$out/bl-host-$kernel-$r-$dir.json he=$out/bl-host-$kernel-$r-$dir.err
 	w=()
 	[ "${BALLOONLAT_LOG:-0}" = 1 ] && w=(-w "$out/bl-host-$kernel-$r-$dir.log")
@@ -63,8 +74,6 @@ while [ "$(date +%s)" -lt $deadline ]; do
 	hb=$!
 	wait_ready "$he" $hb '^balloonlat: ready' ||
 		{ say "host balloonlat did not start: $(tail -n 3 "$he")"; exit 1; }
-	ctl=("$B/balloonctl" -s "$sock" -j -t "$timeout" -S 120 set "$target")
-	cj=$out/ctl-$kernel-$r-$dir.json
 	if [ "$check" = 1 ] && [ "$r" = 1 ]; then
 		# bpftrace runs balloonctl (-c) and prints its count when it ends
 		# (a SIGINT from here did not always stop it).

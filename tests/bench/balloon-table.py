@@ -211,6 +211,10 @@ def table(runs, a):
         c = r["guest"]["json"]["counts"]
         lines.append("%s|pfns %d\n" % (base, c["pfns_" + r["dir"]]))
         lines.append("%s|requests %d\n" % (base, c["requests_" + r["dir"]]))
+    for (k, d) in sorted({(r["kernel"], r["dir"]) for r in runs}):
+        bare = os.path.join(a.out, "ctl-%s-0-%s.json" % (k, d))
+        if os.path.exists(bare):
+            lines.append("%s|%s|bare %d\n" % (k, d, load(bare)["wall_ns"]))
     st = pmstat(a.pmstat, lines)
     kernels = sorted({r["kernel"] for r in runs}, key=lambda k: (k != "stock", k))
     res = {"rows": [{"key": k, "name": n, "clock_hooks": h} for k, n, h in ROWS], "runs": [],
@@ -230,13 +234,15 @@ def table(runs, a):
             hooks = next(r["guest"]["json"]["hooks"] for r in runs if r["kernel"] == k)
             hdr += " | %-32s" % ("%s (%s, %d runs)" % (k, hooks, w["n"]))
         print(hdr)
-        for key, name, _ in ROWS + [("wall", "wall (balloonctl)", "")]:
+        for key, name, _ in ROWS + [("wall", "wall (balloonctl)", ""),
+                                     ("bare", "wall, no tracer (round 0)", "")]:
             line = "%-26s" % name
             for k in cols:
                 s = st.get("%s|%s|%s" % (k, d, key))
                 wall = st["%s|%s|wall" % (k, d)]["median"]
                 res["table"].setdefault(d, {}).setdefault(k, {})[key] = s
                 other_dir = (key == "alloc" and d == "deflate") or (key == "release" and d == "inflate")
+                other_dir = other_dir or key == "bare"   # not measured (BALLOONLAT_CHECK)
                 if s is None:
                     line += " | %-32s" % ("-" if other_dir else "unavailable")
                 else:
@@ -254,7 +260,10 @@ def table(runs, a):
           "so the tell_host round trip contains the host's madvise (and translation);\n"
           "'sending PFNs to host' is tell_host less the host rows measured meanwhile.\n"
           "Without QEMU symbols the host's translation is not measured: it stays in\n"
-          "'sending PFNs'.  Medians of each row need not add up to the median wall.")
+          "'sending PFNs'.  Medians of each row need not add up to the median wall.\n"
+          "Round 0 ran with no tracer on either side: the traced walls above less\n"
+          "that one are the tracers' cost (fentry's four trampolines per page cost\n"
+          "more than tp_btf's one mm_page_alloc event).")
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump(res, f, indent=1)

@@ -5,6 +5,7 @@
 # with balloonlat attached in the guest.  The host
 # (tests/bench/balloon-table-host.sh) drives the balloon on the cue
 # "pagemove: balloonlat go ROUND DIR" and times it with balloonctl.
+# Round 0 first, without BALLOONLAT_CHECK: the same with no tracer anywhere.
 # BALLOONLAT_CHECK=1: in round 1 also count tell_host() returns with
 # bpftrace (an independent fexit count) while balloonlat runs.
 # BALLOONLAT_LOG=1: event logs too (OUT/bl-guest-K-R-D.log).
@@ -34,6 +35,18 @@ wait_ready() {
 	grep -q "$3" "$1" 2>/dev/null
 }
 
+# Round 0 (not with BALLOONLAT_CHECK=1): no tracer on either side, the
+# wall time the tracers' cost is judged against.
+if [ "$check" != 1 ]; then
+	for dir in inflate deflate; do
+		v0=$(vmstat balloon_$dir)
+		echo "pagemove: balloonlat go 0 $dir"
+		wait_vmstat balloon_$dir "$v0" $pages ||
+			echo "bt-guest: balloon_$dir grew by $(( $(vmstat balloon_$dir) - v0 )), not $pages"
+		sleep 2
+		echo "bt-bare kernel=$kernel round=0 dir=$dir vmstat=$(( $(vmstat balloon_$dir) - v0 ))"
+	done
+fi
 for r in $(seq "$rounds"); do
 	for dir in inflate deflate; do
 		j=$out/bl-guest-$kernel-$r-$dir.json e=$out/bl-guest-$kernel-$r-$dir.err
