@@ -6,7 +6,8 @@
  *
  * The framework owns the common options (-p PID [-f], -w FILE, -j, -H MODE,
  * -v, [interval [count]], -- CMD), hook selection (tp_btf, then
- * fentry/fexit, then kprobe: the mode of a program is its SEC() prefix, its
+ * fentry/fexit, then kprobe, then classic tracepoints and uprobes for
+ * tracers that have them: the mode of a program is its SEC() prefix, its
  * availability is checked from the name after it), loading, the filter by
  * process (pm_tgids, pm_fork, pm_exit), the run loop (ring buffer,
  * interval/count, signals, CMD), the per-CPU histogram reads, one snapshot
