@@ -36,7 +36,7 @@ endif
 
 .PHONY: help deps tree series kernel kernels vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
-	bench export-series clean distclean
+	bench balloon-table export-series clean distclean
 
 help:
 	@echo 'pagemove — tracepoints, BPF tracers and analysis for Linux page movers'
@@ -62,6 +62,8 @@ help:
 	@echo '  make fuzz            libFuzzer on the log reader, every pagemove subcommand, balloonctl'"'"'s QMP replies (FUZZ_SECONDS=30 each)'
 	@echo '  make config-matrix   the series in tracing-off, modules (modpost), no-balloon-migration, i386 configs'
 	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
+	@echo '  make balloon-table   seed 001'"'"'s balloon latency table, stock and patched, inflate and deflate'
+	@echo '                       (BALLOON_GUEST=8G BALLOON_TO=7G ROUNDS=3 KERNELS="stock patched")'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
 	@echo
 	@echo 'Examples:'
@@ -108,7 +110,7 @@ bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 
 # Tracers are built on the framework (tools/tracer.c, bpf/tracer.bpf.h);
 # the other tools share only tools/toolutil.c and lib/.
-TRACERS := migratevma
+TRACERS := migratevma balloonlat
 TOOLS := bpfsmoke tpcheck hmmbench pmstat balloonctl $(TRACERS)
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
 FRAMEWORK := tools/tracer.c tools/tracer.h $(TOOLUTIL)
@@ -234,6 +236,11 @@ check-debug: series selftests
 	@bash ci/check-debug.sh
 
 # Benchmarks (not tests): ROUNDS=5 by default.
+# Seed 001's balloon table: BALLOON_GUEST=8G BALLOON_TO=7G ROUNDS=3 KERNELS="stock patched".
+balloon-table: tools
+	@$(MAKE) --no-print-directory kernels
+	@bash ci/balloon-table.sh
+
 bench: selftests analysis $(BUILD)/bench/mklog
 	@$(MAKE) --no-print-directory kernels
 	@bash ci/bench.sh

@@ -380,13 +380,24 @@ static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 	}
 }
 
+/* The text tables' first column: as wide as the longest name, at least 10. */
+static int name_width(const struct named_hist *v, int n)
+{
+	int i, w = 10;
+
+	for (i = 0; i < n; i++)
+		if ((int)strlen(v[i].display) > w)
+			w = (int)strlen(v[i].display);
+	return w;
+}
+
 int pm_report(const struct model *m, FILE *out, enum fmt fmt)
 {
 	static struct named_hist buf[PM_MAX_NAMED];
 	const struct named_hist *v;
 	const char *source;
 	double tot;
-	int n, i, j, nother = 0;
+	int n, i, j, w, nother = 0;
 
 	pm_stage_view(m, &v, &n, &source, buf);
 	tot = share_total(v, n);
@@ -486,12 +497,13 @@ int pm_report(const struct model *m, FILE *out, enum fmt fmt)
 	if (m->skipped)
 		fprintf(out, "note: %llu optional records of kinds this build does not know were "
 			"skipped\n", (unsigned long long)m->skipped);
-	fprintf(out, "\n%-10s %8s %10s %10s %10s %10s %10s %10s %7s\n", "stage", "count", "mean us",
-		"p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "share");
+	w = name_width(v, n);
+	fprintf(out, "\n%-*s %8s %10s %10s %10s %10s %10s %10s %7s\n", w, "stage", "count",
+		"mean us", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "share");
 	for (i = 0; i < n; i++) {
 		const struct pm_hist *h = &v[i].h;
 
-		fprintf(out, "%-10s %8llu %10.1f", v[i].display, h->count, pm_hist_mean(h) / 1e3);
+		fprintf(out, "%-*s %8llu %10.1f", w, v[i].display, h->count, pm_hist_mean(h) / 1e3);
 		for (j = 0; j < 4; j++)
 			fprintf(out, " %10.1f", pm_hist_percentile(h, pcts[j]) / 1e3);
 		fprintf(out, " %10.1f", (double)h->max / 1e3);
@@ -536,7 +548,7 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 	static struct named_hist ba[PM_MAX_NAMED], bb[PM_MAX_NAMED];
 	const struct named_hist *va, *vb;
 	const char *sa, *sb;
-	int na, nb, i, j, first = 1;
+	int na, nb, i, j, w = 10, first = 1;
 
 	pm_stage_view(a, &va, &na, &sa, ba);
 	pm_stage_view(b, &vb, &nb, &sb, bb);
@@ -549,7 +561,8 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 	} else if (fmt == FMT_CSV) {
 		fprintf(out, "stage,base_count,new_count,base_p50_ns,new_p50_ns,ratio,ci_lo,ci_hi,significant\n");
 	} else {
-		fprintf(out, "%-10s %8s %8s %12s %12s %8s %18s\n", "stage", "base n", "new n",
+		w = name_width(va, na);
+		fprintf(out, "%-*s %8s %8s %12s %12s %8s %18s\n", w, "stage", "base n", "new n",
 			"base p50 us", "new p50 us", "ratio", "95% CI");
 	}
 	for (i = 0; i < na; i++) {
@@ -580,8 +593,8 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 				vb[j].h.count, pm_hist_percentile(&va[i].h, 50),
 				pm_hist_percentile(&vb[j].h, 50), ci.ratio, ci.lo, ci.hi, sig);
 		} else {
-			fprintf(out, "%-10s %8llu %8llu %12.1f %12.1f %7.3fx   [%.3f, %.3f]  %s\n",
-				va[i].display, va[i].h.count, vb[j].h.count,
+			fprintf(out, "%-*s %8llu %8llu %12.1f %12.1f %7.3fx   [%.3f, %.3f]  %s\n",
+				w, va[i].display, va[i].h.count, vb[j].h.count,
 				pm_hist_percentile(&va[i].h, 50) / 1e3,
 				pm_hist_percentile(&vb[j].h, 50) / 1e3, ci.ratio, ci.lo, ci.hi,
 				sig ? (ci.ratio > 1 ? "slower" : "faster") : "no significant difference");

@@ -114,6 +114,12 @@ suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma" "$logd
 	kpatched tools selftests -- vm_suite patched "$logdir/vm-patched.log"
 suite vmstock "vm stock: smoke, hmm-tests, migratevma" "$logdir/vm-stock.log" \
 	kstock tools selftests -- vm_suite stock "$logdir/vm-stock.log"
+# balloonlat in a small guest of each kernel (tp_btf on patched, fentry on
+# stock) and on QEMU: its pages, requests and QEMU's madvise calls against
+# vmstat, QMP, bpftrace; every row of the balloon table within the wall time.
+suite balloonlat "balloonlat: pages, requests, host madvise counted independently" \
+	"$logdir/balloonlat.log" kpatched tools -- env BALLOONLAT_CHECK=1 BALLOON_GUEST=2G \
+	BALLOON_TO=256M bash "$TOP/ci/balloon-table.sh"
 step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock -- \
 	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \
 	"$BUILD/vm/out/hmm-tests-patched.tap"

@@ -17,6 +17,8 @@ PKGS=(
 	qemu-system-x86 udev busybox-static b4 socat
 	# balloonctl parses QMP with jansson
 	libjansson-dev
+	# independent counts in balloonlat's checks (guest and host)
+	bpftrace
 )
 
 missing=()

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "hist_api.h"
 #include "json.h"
 
 /* Bytes in the valid UTF-8 sequence (RFC 3629) at @p, 0 if it is not one. */
@@ -164,4 +165,17 @@ void pm_json_null(struct pm_json *j, const char *key)
 {
 	value(j, key);
 	fputs("null", j->f);
+}
+
+void pm_json_hist(struct pm_json *j, const char *key, const struct pm_hist *h)
+{
+	pm_json_obj(j, key);
+	pm_json_u64(j, "count", h->count);
+	pm_json_u64(j, "sum", h->sum);
+	pm_json_dbl(j, "mean", round(pm_hist_mean(h)), 0);
+	pm_json_dbl(j, "p50", round(pm_hist_percentile(h, 50)), 0);
+	pm_json_dbl(j, "p90", round(pm_hist_percentile(h, 90)), 0);
+	pm_json_dbl(j, "p99", round(pm_hist_percentile(h, 99)), 0);
+	pm_json_u64(j, "max", h->max);
+	pm_json_end(j);
 }

@@ -50,6 +50,14 @@ void pm_json_dbl(struct pm_json *j, const char *key, double v, int prec);
 void pm_json_bool(struct pm_json *j, const char *key, bool v);
 void pm_json_null(struct pm_json *j, const char *key);
 
+struct pm_hist;
+/*
+ * A histogram as {"count","sum","mean","p50","p90","p99","max"}, the
+ * shape of every tracer's "stages_ns" entries (mean and percentiles
+ * rounded to integers).
+ */
+void pm_json_hist(struct pm_json *j, const char *key, const struct pm_hist *h);
+
 /*
  * A JSON string literal on its own: quotes, backslashes and control
  * characters escaped, valid UTF-8 kept, any other byte written as U+FFFD.

@@ -7,7 +7,6 @@
  * kernel has them, else fentry/fexit, else kprobes on the same functions
  * (tools/tracer.c chooses; bpf/migratevma.bpf.c has every variant).
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,17 +92,8 @@ static void print_json(struct pm_run *run, const struct pm_snapshot *s,
 		pm_json_u64(&j, count_names[i], t->pages[i]);
 	pm_json_end(&j);
 	pm_json_obj(&j, "stages_ns");
-	for (i = 0; i < MV_NR_STAGES; i++) {
-		pm_json_obj(&j, stage_names[i]);
-		pm_json_u64(&j, "count", h[i].count);
-		pm_json_u64(&j, "sum", h[i].sum);
-		pm_json_dbl(&j, "mean", round(pm_hist_mean(&h[i])), 0);
-		pm_json_dbl(&j, "p50", round(pm_hist_percentile(&h[i], 50)), 0);
-		pm_json_dbl(&j, "p90", round(pm_hist_percentile(&h[i], 90)), 0);
-		pm_json_dbl(&j, "p99", round(pm_hist_percentile(&h[i], 99)), 0);
-		pm_json_u64(&j, "max", h[i].max);
-		pm_json_end(&j);
-	}
+	for (i = 0; i < MV_NR_STAGES; i++)
+		pm_json_hist(&j, stage_names[i], &h[i]);
 	pm_json_end(&j);
 	if (!have_reasons(run)) {
 		pm_json_null(&j, "reasons_pages");

@@ -15,7 +15,8 @@
 #include "tracer.h"
 #include "toolutil.h"
 
-static const char *const mode_names[PM_NR_MODES] = { "auto", "tp_btf", "fentry", "kprobe" };
+static const char *const mode_names[PM_NR_MODES] = { "auto", "tp_btf", "fentry", "kprobe",
+							   "tracepoint" };
 
 const char *pm_mode_name(enum pm_mode m)
 {
@@ -48,6 +49,8 @@ void *pm_run_skel(const struct pm_run *run) { return run->skel; }
 enum pm_mode pm_run_mode(const struct pm_run *run) { return run->mode; }
 bool pm_run_json(const struct pm_run *run) { return run->json; }
 const char *pm_run_kernel(const struct pm_run *run) { return run->uts.release; }
+int pm_run_pid(const struct pm_run *run) { return run->pid; }
+bool pm_run_filtered(const struct pm_run *run) { return run->pid || run->cmd; }
 
 void pm_run_slice(struct pm_run *run, const struct pm_slice *s)
 {
@@ -65,7 +68,7 @@ static const struct argp_option common_opts[] = {
 	{ "children", OPT_CHILDREN, NULL, 0, "with -p: also the children it forks from now on", 0 },
 	{ "write", 'w', "FILE", 0, "write an event log (pagemove report FILE)", 0 },
 	{ "json", 'j', NULL, 0, "summary as one JSON line", 0 },
-	{ "hook", 'H', "MODE", 0, "auto (default), tp_btf, fentry or kprobe", 0 },
+	{ "hook", 'H', "MODE", 0, "auto (default), tp_btf, fentry, kprobe or tracepoint", 0 },
 	{ "verbose", 'v', NULL, 0, "say which hooks are used and why; libbpf debug output", 0 },
 	TOOL_HELP_OPTION,
 	{},
@@ -100,7 +103,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			if (!strcmp(arg, mode_names[v]))
 				break;
 		if (v == PM_NR_MODES)
-			argp_error(state, "invalid hook mode: %s (auto, tp_btf, fentry, kprobe)", arg);
+			argp_error(state, "invalid hook mode: %s (auto, tp_btf, fentry, kprobe, tracepoint)", arg);
 		run->want = v;
 		break;
 	case ARGP_KEY_ARG:
@@ -188,6 +191,9 @@ static enum pm_mode mode_of(const struct bpf_program *p, const char **target)
 		{ "fexit/", PM_MODE_FENTRY },
 		{ "kprobe/", PM_MODE_KPROBE },
 		{ "kretprobe/", PM_MODE_KPROBE },
+		{ "tracepoint/", PM_MODE_TRACEPOINT },
+		{ "uprobe", PM_MODE_TRACEPOINT },
+		{ "uretprobe", PM_MODE_TRACEPOINT },
 	};
 	const char *sec = bpf_program__section_name(p);
 	size_t i, n;
@@ -231,6 +237,21 @@ static const char *kallsyms_missing(const char **names, int n)
 	return NULL;
 }
 
+/* Whether tracefs (or debugfs's copy) has event CAT/NAME. */
+static bool tracefs_has(const char *event)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s", roots[i], event);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether every program of mode @m can attach on this kernel, judged from
  * the names in their SEC()s: btf_trace_X for tp_btf/X, a BTF FUNC for
@@ -262,6 +283,15 @@ static bool mode_available(struct bpf_object *obj, const struct btf *btf, enum p
 				what = "%s() is not in the kernel's BTF (inlined or renamed)";
 				break;
 			}
+		} else if (m == PM_MODE_TRACEPOINT) {
+			if (!strncmp(target, "uprobe", 6) || !strncmp(target, "uretprobe", 9))
+				continue;	/* optional: the tracer attaches them */
+			if (!tracefs_has(target)) {
+				missing = target;
+				what = "tracepoint %s is not in tracefs (is it mounted? "
+				       "mount -t tracefs tracefs /sys/kernel/tracing)";
+				break;
+			}
 		} else if (nk < MAX_PROGS) {
 			ksyms[nk++] = target;
 		}
@@ -276,6 +306,17 @@ static bool mode_available(struct bpf_object *obj, const struct btf *btf, enum p
 		return true;
 	snprintf(name, sizeof(name), what, missing);
 	snprintf(why, len, "%s%s%s", name, hint ? " " : "", hint ? hint : "");
+	return false;
+}
+
+static bool has_mode(struct bpf_object *obj, enum pm_mode m)
+{
+	struct bpf_program *p;
+	const char *target;
+
+	bpf_object__for_each_program(p, obj)
+		if (!is_framework(p) && mode_of(p, &target) == m)
+			return true;
 	return false;
 }
 
@@ -330,6 +371,11 @@ static int load(struct pm_run *run, char *why, size_t len)
 			break;
 		}
 		run->obj = ops->obj(skel);
+		if (m == PM_MODE_TRACEPOINT && run->want == PM_MODE_AUTO &&
+		    !has_mode(run->obj, m)) {
+			ops->destroy(skel);	/* not this tracer's: no reason to give */
+			continue;
+		}
 		if (!mode_available(run->obj, btf, m, run->t->hint[m], r[m], sizeof(r[m]))) {
 			if (run->verbose)
 				fprintf(stderr, "%s: %s hooks unavailable: %s\n", run->t->name,
@@ -598,6 +644,8 @@ int pm_tracer_main(const struct pm_tracer *t, int argc, char **argv)
 		if (add_tgid(&run, child))
 			goto failed;
 	}
+	if (t->attached && t->attached(&run))
+		goto failed;
 	fprintf(stderr, "%s: ready (%s)\n", t->name, t->hooks[run.mode]);
 	if (child && tool_release(gate, true)) {
 		gate = -1;

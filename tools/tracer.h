@@ -6,7 +6,8 @@
  *
  * The framework owns the common options (-p PID [-f], -w FILE, -j, -H MODE,
  * -v, [interval [count]], -- CMD), hook selection (tp_btf, then
- * fentry/fexit, then kprobe: the mode of a program is its SEC() prefix, its
+ * fentry/fexit, then kprobe, then classic tracepoints and uprobes for
+ * tracers that have them: the mode of a program is its SEC() prefix, its
  * availability is checked from the name after it), loading, the filter by
  * process (pm_tgids, pm_fork, pm_exit), the run loop (ring buffer,
  * interval/count, signals, CMD), the per-CPU histogram reads, one snapshot
@@ -25,9 +26,16 @@
 #include "log_api.h"
 #include "pagemove/tracer_limits.h"
 
-enum pm_mode { PM_MODE_AUTO, PM_MODE_TP, PM_MODE_FENTRY, PM_MODE_KPROBE, PM_NR_MODES };
+/*
+ * PM_MODE_TRACEPOINT: classic tracepoints (SEC("tracepoint/CAT/NAME")) and
+ * uprobes (SEC("uprobe"), attached by the tracer's attached() callback):
+ * all a kernel without BTF-typed tracing allows (the host kernel here).
+ * Tried last, and only for tracers that have such programs.
+ */
+enum pm_mode { PM_MODE_AUTO, PM_MODE_TP, PM_MODE_FENTRY, PM_MODE_KPROBE, PM_MODE_TRACEPOINT,
+	       PM_NR_MODES };
 
-/* "auto", "tp_btf", "fentry", "kprobe": what -H takes and -v prints. */
+/* "auto", "tp_btf", "fentry", "kprobe", "tracepoint": what -H takes and -v prints. */
 const char *pm_mode_name(enum pm_mode m);
 
 /* A skeleton, seen through functions the framework can call for any tracer. */
@@ -110,6 +118,12 @@ struct pm_tracer {
 	void (*snapshot)(struct pm_run *run, struct pm_snapshot *snap);
 	/* Print the summary: text, or one JSON line with pm_run_json(). */
 	void (*summary)(struct pm_run *run, const struct pm_snapshot *snap);
+	/*
+	 * Optional: called once the skeleton is attached and -p's process
+	 * registered, before the ready line (e.g. to attach uprobes to that
+	 * process's binary).  Non-zero: the tracer fails.
+	 */
+	int (*attached)(struct pm_run *run);
 };
 
 /* The tracer's loader calls this from main() and returns what it returns. */
@@ -120,6 +134,10 @@ void *pm_run_skel(const struct pm_run *run);
 enum pm_mode pm_run_mode(const struct pm_run *run);
 bool pm_run_json(const struct pm_run *run);
 const char *pm_run_kernel(const struct pm_run *run);
+/* -p's process (its tgid); 0 without -p. */
+int pm_run_pid(const struct pm_run *run);
+/* Whether the run follows processes (-p, -- CMD) or the whole system. */
+bool pm_run_filtered(const struct pm_run *run);
 /* Add a stage slice to the event log (-w); nothing without one. */
 void pm_run_slice(struct pm_run *run, const struct pm_slice *s);
 

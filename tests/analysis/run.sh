@@ -66,8 +66,21 @@ for k in patched stock stock-v3; do
 	"$P" report --json "$D/migratevma-$k.log" >"$tmp/r-$k.json" 2>"$tmp/r-$k.err" ||
 		ko "report --json $k" "$(cat "$tmp/r-$k.err")"
 done
-py "report --json (v2 and v3 logs): counts, sums, maxima, means, records and counters equal pmlog.py's; percentiles in pmlog.py's slot" \
-	"$pl" "$tmp/r-patched.json" "$sl" "$tmp/r-stock.json" "$v3" "$tmp/r-stock-v3.json" <<'PY'
+# balloonlat's logs (guest tp_btf and fentry, host tracepoint), recorded in
+# this project's VM by tests/vm/balloonlat.sh and on its host.
+bl_logs=("$D"/balloonlat-*.log)
+[ -e "${bl_logs[0]}" ] || ko "balloonlat logs in tests/data" "none"
+bl_pairs=()
+for f in "${bl_logs[@]}"; do
+	[ -e "$f" ] || continue
+	b=$(basename "$f" .log)
+	"$P" report --json "$f" >"$tmp/r-$b.json" 2>"$tmp/r-$b.err" ||
+		ko "report --json $b" "$(cat "$tmp/r-$b.err")"
+	bl_pairs+=("$f" "$tmp/r-$b.json")
+done
+py "report --json (v2 and v3 logs, migratevma and balloonlat): counts, sums, maxima, means, records and counters equal pmlog.py's; percentiles in pmlog.py's slot" \
+	"$pl" "$tmp/r-patched.json" "$sl" "$tmp/r-stock.json" "$v3" "$tmp/r-stock-v3.json" \
+	"${bl_pairs[@]}" <<'PY'
 import json, sys, pmlog
 for log, rep in zip(sys.argv[1::2], sys.argv[2::2]):
     L = pmlog.Log(log)
@@ -80,8 +93,8 @@ for log, rep in zip(sys.argv[1::2], sys.argv[2::2]):
     for s in j["stages"]:
         h = ns[s["name"]]
         assert (s["count"], s["sum_ns"], s["max_ns"]) == (h["count"], h["sum"], h["max"]), s
-        assert abs(s["mean_ns"] - h["sum"] / h["count"]) <= 0.05 + 1e-6, s   # printed to 0.1
-        for p in (50, 90, 99, 99.9):
+        assert abs(s["mean_ns"] - (h["sum"] / h["count"] if h["count"] else 0)) <= 0.05 + 1e-6, s   # printed to 0.1
+        for p in (50, 90, 99, 99.9) if h["count"] else ():   # an empty stage prints 0
             lo, hi = pmlog.percentile_bounds(h["slots"], h["count"], p)
             got = s["p%g_ns" % p]
             assert lo <= got <= min(hi, h["max"]), (s["name"], p, lo, got, hi)
@@ -91,6 +104,38 @@ for log, rep in zip(sys.argv[1::2], sys.argv[2::2]):
             assert s["share"] is None, s
     want = [(n, c["value"] if c["available"] else None) for n, c in L.counters.items()]
     assert [(c["name"], c["value"]) for c in j["counters"]] == want, j["counters"]
+PY
+
+# balloonlat: per-request slices against the in-kernel counts and
+# histograms (two records of the same BPF values: consistency, not an
+# independent measure; tests/vm/balloonlat.sh compares with vmstat, QMP and
+# bpftrace), a round's parts against its round histogram.
+py "balloonlat logs: a slice per request, its pfns add up to the counters; slice-built histograms of the requests equal the in-kernel ones" \
+	"${bl_logs[@]}" <<'PY'
+import sys, pmlog
+for log in sys.argv[1:]:
+    L = pmlog.Log(log)
+    assert L.tool == "balloonlat", L.tool
+    c = {n: v["value"] for n, v in L.counters.items() if v["available"]}
+    sh = L.slice_hists()
+    if "guest.rounds" in c:
+        for d in ("inflate", "deflate"):
+            sl = [s for s in L.slices if s["stage"] == "tell_" + d]
+            assert len(sl) == c["guest.requests_" + d], (log, d, len(sl), c)
+            assert sum(s["pages"] for s in sl) == c["guest.pfns_" + d], (log, d)
+            h = L.hists["tell_%s_ns" % d]
+            if sl:
+                count, total, mx, slots = sh["tell_" + d]
+                assert (count, total, mx, slots) == (h["count"], h["sum"], h["max"], h["slots"]), (log, d)
+        parts = sum(L.hists[n + "_ns"]["sum"] for n in ("tell_inflate", "tell_deflate", "alloc",
+                    "enqueue", "dequeue", "release", "config"))
+        if not c["guest.requests_outside_rounds"]:   # migration's requests are in no round
+            assert parts == L.hists["round_ns"]["sum"], (log, parts, L.hists["round_ns"]["sum"])
+        assert c["guest.rounds"] == L.hists["round_ns"]["count"] > 0, log
+    else:
+        calls = c["host.madvise_dontneed"] + c["host.madvise_willneed"] + c["host.madvise_other"]
+        assert calls == L.hists["madvise_ns"]["count"] > 0, (log, calls)
+        assert len([s for s in L.slices if s["stage"] == "madvise"]) + L.lost == calls, log
 PY
 
 # The next two check the reader and the recorded logs for consistency: the
@@ -181,6 +226,56 @@ PY
 else
 	ko "timeline" "exit status"
 fi
+
+# balloonlat's shape, crafted: 9 sliced stages of 11 (round and qemu_handle
+# are histograms only), requests of 256 pfns in rounds 1-2, a host call of
+# 2^32 - 1 pages (the clamp); and a recorded guest log.  timeline must show
+# every slice with its round (op) and pfns (pages), report the shares of
+# the sliced stages only.
+"$PY" - "$tmp/bl-crafted.log" <<'PY' || ko "crafted balloonlat log" "pmlog.py could not write it"
+import sys, pmlog
+w = pmlog.Writer(tool="balloonlat", hooks="rounds,requests,batches=tp_btf")
+names = ["tell_inflate", "tell_deflate", "alloc", "enqueue", "dequeue", "release", "config",
+         "madvise", "fallocate"]
+for i, n in enumerate(names):
+    w.stage(i, n)
+w.slices([(0, 800000, 2000000, 1, 77, 0, 1, 256), (2, 300000, 2300000, 1, 77, 0, 1, 256),
+          (0, 900000, 3300000, 2, 77, 0, 1, 256), (6, 100000, 3400000, 2, 77, 0, 1, 0),
+          (7, 250, 3500000, 0, 9, 9, 0, 0xffffffff)])
+for n, v in (("tell_inflate_ns", [800000, 900000]), ("alloc_ns", [300000]), ("config_ns", [100000]),
+             ("madvise_ns", [250]), ("round_ns", [1500000, 1200000]), ("qemu_handle_ns", [])):
+    w.hist(n, v)
+for n in names[1:] :
+    if n not in ("alloc", "config", "madvise"):
+        w.hist(n + "_ns", [])
+w.counter("guest.requests_inflate", 2)
+w.counter("guest.pfns_inflate", 512, unit="pages")
+w.write(sys.argv[1])
+PY
+for f in "$tmp/bl-crafted.log" "$D/balloonlat-patched-inflate.log"; do
+	b=$(basename "$f" .log)
+	if "$P" timeline "$f" -o "$tmp/$b-tl.json" 2>"$tmp/$b-tl.err" &&
+	   "$P" report --json "$f" >"$tmp/$b-r.json" 2>>"$tmp/$b-tl.err"; then
+		py "balloonlat $b: timeline has each request with its round and pfns; report's shares only for sliced stages" \
+			"$f" "$tmp/$b-tl.json" "$tmp/$b-r.json" <<'PY'
+import json, sys, pmlog
+L = pmlog.Log(sys.argv[1])
+ev = json.load(open(sys.argv[2]))["traceEvents"]
+assert len(ev) == len(L.slices) > 0, (len(ev), len(L.slices))
+for e, s in zip(ev, L.slices):
+    assert e["name"] == s["stage"], (e, s)
+    assert (e["pid"], e["tid"], e["args"]["op"], e["args"]["pages"]) == (s["tgid"], s["pid"], s["op"], s["pages"]), (e, s)
+req = [s for s in L.slices if s["stage"].startswith("tell_")]
+assert req and all(s["op"] > 0 for s in req), req[:3]
+j = json.load(open(sys.argv[3]))
+share = {s["name"]: s["share"] for s in j["stages"]}
+assert share["round"] is None and share["qemu_handle"] is None, share
+assert abs(sum(v for v in share.values() if v is not None) - 1) < 1e-3, share
+PY
+	else
+		ko "balloonlat $b: timeline and report" "$(cat "$tmp/$b-tl.err")"
+	fi
+done
 
 if "$P" plot --json "$pl" -o "$tmp/p.json" 2>/dev/null && "$P" plot --csv "$pl" -o "$tmp/p.csv" 2>/dev/null; then
 	py "plot --json/--csv: each CDF point (slot's upper bound, or max; cumulative share) as pmlog.py computes it" \

@@ -13,7 +13,8 @@ import pmlog
 out = os.path.join(here, "corpus")
 os.makedirs(out, exist_ok=True)
 for f, v in (("migratevma-patched.log", "v2"), ("migratevma-stock.log", "v2"),
-             ("migratevma-stock-v3.log", "v3")):
+             ("migratevma-stock-v3.log", "v3"), ("balloonlat-patched-inflate.log", "v3"),
+             ("balloonlat-stock-deflate.log", "v3"), ("balloonlat-host-inflate.log", "v3")):
     shutil.copy(os.path.join(here, "..", "data", f), os.path.join(out, v + "-" + f))
 
 

@@ -30,7 +30,7 @@ expect() {
 }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-for t in migratevma tpcheck bpfsmoke hmmbench pmstat balloonctl; do
+for t in migratevma balloonlat tpcheck bpfsmoke hmmbench pmstat balloonctl; do
 	if [ ! -x "$B/$t" ]; then
 		fail "$t: built" "no $B/$t (make bpf tools)"
 		continue
@@ -43,6 +43,9 @@ for t in migratevma tpcheck bpfsmoke hmmbench pmstat balloonctl; do
 done
 expect "migratevma: bad interval, exit 2" 2 "invalid interval" "$B/migratevma" 1x
 expect "migratevma: bad hook mode, exit 2" 2 "invalid hook mode" "$B/migratevma" -H magic
+expect "balloonlat: bad hook mode names the host mode, exit 2" 2 "invalid hook mode.*tracepoint" \
+	"$B/balloonlat" -H magic
+expect "balloonlat --help: the host side's example" 0 "-H tracepoint -p" "$B/balloonlat" --help
 expect "migratevma: -f without -p, exit 2" 2 "needs -p" "$B/migratevma" -f
 expect "migratevma: extra positional, exit 2" 2 "unexpected argument" "$B/migratevma" 1 2 3
 expect "migratevma -- CMD: usage error is 125, not CMD's" 125 "unrecognized option" \
