@@ -56,7 +56,9 @@ while [ "$(date +%s)" -lt $deadline ]; do
 	inflate) target=$((full - to)) ;;
 	*) target=$full ;;
 	esac
-	ctl=("$B/balloonctl" -s "$sock" -j -t "$timeout" -S 120 set "$target")
+	# --poll: QEMU sends BALLOON_CHANGE at most once a second and holds
+	# the last one back; query-balloon every 50 ms ends the wall time on time.
+	ctl=("$B/balloonctl" -s "$sock" -j -t "$timeout" -S 120 --poll 50 set "$target")
 	cj=$out/ctl-$kernel-$r-$dir.json
 	if [ "$r" = 0 ]; then	# no tracer: the bare wall time
 		"${ctl[@]}" >"$cj"
