@@ -139,9 +139,9 @@ static void on_snapshot(struct pm_run *run, struct pm_snapshot *s)
 	for (i = 0; i < ZM_NR_CHECKS; i++) {
 		bool ok = !unsupported(run, i);
 
-		ADD("check_runs", check_names[i], t->runs[i], ok);
-		ADD("check_violations", check_names[i], t->violations[i], ok);
-		ADD("check_skipped", check_names[i], t->skipped[i], ok);
+		ADD("runs", check_names[i], t->runs[i], ok);
+		ADD("violations", check_names[i], t->violations[i], ok);
+		ADD("skipped", check_names[i], t->skipped[i], ok);
 	}
 	for (i = 0; i < ZM_NR_STALLS; i++) {
 		ADD("ops", stall_names[i], t->ops[i], pm_run_mode(run) != PM_MODE_KPROBE);
