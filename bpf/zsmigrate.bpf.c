@@ -27,6 +27,16 @@
 #include "tracer.bpf.h"
 #include "pagemove/zsmigrate.h"
 
+/*
+ * ZM_PLANT=N (tests/vm/zsmigrate-plant.sh only, never in build/bin): a bug
+ * planted in the detector or the counts, which tests/vm/zsmigrate.sh must
+ * catch on a clean kernel.
+ */
+#ifndef ZM_PLANT
+#define ZM_PLANT 0
+#endif
+#define PLANT(n)	(ZM_PLANT == (n))
+
 #define RINGBUF_SIZE		(256 * 1024)
 #define PAGE_SZ			4096
 #define OBJ_PFN_SHIFT		24
@@ -422,9 +432,9 @@ static long walk_slot(__u32 i, void *ctx)
 	if (off >= PAGE_SZ)
 		return 1;
 	w = k->w[(off >> 3) & (PAGE_SZ / 8 - 1)];
-	if (!word_ok(w, k->n) && k->live)
+	if (!word_ok(w, PLANT(3) ? 0 : k->n) && k->live)
 		w = read_u64(k->addr + off, &err);	/* an 8-byte load: not torn */
-	if (!word_ok(w, k->n)) {
+	if (!word_ok(w, PLANT(3) ? 0 : k->n)) {
 		if (!k->bad_words++) {
 			k->bad_word = w;
 			k->bad_off = off;
@@ -433,7 +443,8 @@ static long walk_slot(__u32 i, void *ctx)
 		k->nr_alloc++;
 		if (!k->live) {
 			v = read_u64(w & ~1ULL, &err);
-			if (!err && (v >> OBJ_PFN_SHIFT) == k->pfn && !k->old_handles++) {
+			if (!err && ((v >> OBJ_PFN_SHIFT) == k->pfn) != PLANT(1) &&
+			    !k->old_handles++) {
 				k->old_handle = w & ~1ULL;
 				k->old_value = v;
 			}
@@ -512,7 +523,7 @@ static __always_inline __u32 check_migrated(__u64 page, __u64 newpage, struct zs
 			       s->bad_off, s->bad_word, spfn);
 		if (nr_objs >= 0) {
 			run(ZM_C_OBJS_MOVED);
-			if (moved != nr_objs)
+			if (moved != nr_objs + PLANT(2))
 				REPORT(ZM_C_OBJS_MOVED, ZM_OP_MIGRATE, (__u64)z, size, spfn, dpfn,
 				       0, nr_objs, moved);
 		}
@@ -531,6 +542,132 @@ static __always_inline __u32 check_migrated(__u64 page, __u64 newpage, struct zs
 	if (!freeobj_ok(f, n))
 		REPORT(ZM_C_FREEOBJ_RANGE, ZM_OP_MIGRATE, (__u64)z, size, spfn, dpfn, 0, f, n);
 	return moved;
+}
+
+/* --- freeobj_walk: the free list, under class->lock (obj_malloc entry) ------------ */
+
+#define MAX_CHAIN	16	/* CONFIG_ZSMALLOC_CHAIN_SIZE's maximum */
+#define RECENT_NS	(5ULL * 1000000000)
+
+struct fwalk {
+	__u64 pfn[MAX_CHAIN];
+	__u32 npages, size, n, limit;
+	__u32 f, steps, bad, pad;
+	__u64 bad_word;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwalk);
+} fwalks SEC(".maps");
+
+struct fwalk_ctx {
+	struct fwalk *k;
+	struct zpdesc *zp;
+};
+
+static long chain_page(__u32 i, void *ctx)
+{
+	struct fwalk_ctx *c = ctx;
+	struct fwalk *k = c->k;
+	struct zpdesc *zp;
+	__u32 idx = i;
+
+	if (!k || !c->zp || i >= MAX_CHAIN)
+		return 1;
+	barrier_var(idx);	/* keep the mask: the verifier needs it */
+	idx &= MAX_CHAIN - 1;
+	k->pfn[idx] = page_to_pfn((__u64)c->zp);
+	k->npages = i + 1;
+	zp = c->zp;
+	c->zp = BPF_CORE_READ(zp, next);
+	return 0;
+}
+
+/* One step: slot f must be free (an even link word); f becomes its link. */
+static long free_step(__u32 i, void *ctx)
+{
+	struct fwalk *k = ((struct fwalk_ctx *)ctx)->k;
+	__u64 off, w;
+	__u32 pg;
+	int err;
+
+	if (!k)
+		return 1;
+	if (k->f >= k->n)	/* n: the phantom slot; or a terminator */
+		return 1;
+	if (k->steps >= k->limit) {
+		k->bad = 2;	/* longer than the free count: a cycle or a lost inuse */
+		return 1;
+	}
+	off = (__u64)k->f * k->size;
+	pg = off >> 12;
+	if (pg >= k->npages || pg >= MAX_CHAIN) {
+		k->bad = 3;
+		return 1;
+	}
+	barrier_var(pg);
+	pg &= MAX_CHAIN - 1;
+	w = read_u64(pfn_addr(k->pfn[pg]) + (off & (PAGE_SZ - 1)), &err);
+	if (err || (w & 1)) {
+		k->bad = 4;	/* an allocated slot on the free list */
+		k->bad_word = w;
+		return 1;
+	}
+	k->f = (__u32)(w >> 1);
+	k->steps++;
+	return 0;
+}
+
+/*
+ * Under class->lock, for a zspage migrated in the last RECENT_NS (or now):
+ * from freeobj, exactly objs_per_zspage - inuse free slots, each an even
+ * link word, then n (the phantom slot) or a terminator.
+ */
+static __always_inline void freeobj_walk(struct zs_pool *pool, struct zspage *z)
+{
+	__u64 key = (__u64)z, now = bpf_ktime_get_ns();
+	struct mwin *win = bpf_map_lookup_elem(&win_zspage, &key);
+	struct size_class *c;
+	struct fwalk_ctx ctx = {};
+	struct fwalk *k;
+	__u32 zero = 0, inuse, f0;
+
+	if (!win || (win->t1 && now - win->t1 > RECENT_NS))
+		return;
+	if (BPF_CORE_READ_BITFIELD_PROBED(z, huge))
+		return;
+	c = pool_class(pool, BPF_CORE_READ_BITFIELD_PROBED(z, class));
+	k = bpf_map_lookup_elem(&fwalks, &zero);
+	if (!c || !k)
+		return;
+	k->size = BPF_CORE_READ(c, size);
+	k->n = BPF_CORE_READ(c, objs_per_zspage);
+	inuse = BPF_CORE_READ(z, inuse);
+	f0 = BPF_CORE_READ(z, freeobj);
+	k->f = f0;
+	k->steps = k->bad = k->npages = 0;
+	k->bad_word = 0;
+	if (inuse > k->n || k->size < 16) {
+		k->bad = 1;
+	} else {
+		k->limit = k->n - inuse;
+		ctx.k = k;
+		ctx.zp = BPF_CORE_READ(z, first_zpdesc);
+		bpf_loop(MAX_CHAIN, chain_page, &ctx, 0);
+		bpf_loop(4096, free_step, &ctx, 0);
+		if (!k->bad && (k->steps != k->limit || !freeobj_ok(k->f, k->n)))
+			k->bad = 5;
+	}
+	run(ZM_C_FREEOBJ_WALK);
+	if (k->bad && !PLANT(11))
+		REPORT(ZM_C_FREEOBJ_WALK, ZM_OP_MALLOC, (__u64)z, k->size, 0, 0, k->bad,
+		       ((__u64)f0 << 32) | k->steps, k->limit);
+	else if (PLANT(11))
+		REPORT(ZM_C_FREEOBJ_WALK, ZM_OP_MALLOC, (__u64)z, k->size, 0, 0, 0,
+		       ((__u64)f0 << 32) | k->steps, k->limit);
 }
 
 /* --- the outcomes: every mode ends here -------------------------------------------- */
@@ -608,10 +745,13 @@ static __always_inline void on_migrate_end(int result, struct size_class *klass,
 	case ZM_R_SUCCESS:
 		INC(outcome[ZM_MIGRATED]);
 		hh = st->huge_handle;
-		if (have_page)	/* tp: before reset_zpdesc(S), the word is still there */
-			hh = BPF_CORE_READ((struct zpdesc *)st->page, handle);
+		if (have_page) {	/* tp: before reset_zpdesc(S), the word is still there */
+			struct zpdesc *sp = (struct zpdesc *)st->page;
+
+			hh = BPF_CORE_READ(sp, handle);
+		}
 		moved = check_migrated(st->page, st->newpage, z, klass, hh, nr_objs);
-		__sync_fetch_and_add(&totals.outcome[ZM_OBJS_MOVED], moved);
+		__sync_fetch_and_add(&totals.outcome[ZM_OBJS_MOVED], moved + PLANT(9));
 		break;
 	case ZM_R_BUSY:
 		INC(outcome[ZM_BUSY]);
@@ -860,9 +1000,18 @@ int BPF_PROG(ops_malloc_out, struct zs_pool *pool, size_t size, gfp_t gfp, int n
 	if (huge)
 		return 0;
 	run(ZM_C_FREEOBJ_RANGE);
-	if (!freeobj_ok(f, n))
+	if (!freeobj_ok(f, PLANT(4) ? 0 : n))
 		REPORT(ZM_C_FREEOBJ_RANGE, ZM_OP_MALLOC, (__u64)z, BPF_CORE_READ(c, size),
 		       obj >> OBJ_PFN_SHIFT, 0, handle, f, n);
+	return 0;
+}
+
+/* Optional: obj_malloc() is static (three callers); it runs under class->lock. */
+SEC("fentry/obj_malloc")
+int BPF_PROG(ops_objm, struct zs_pool *pool, struct zspage *zspage)
+{
+	if (pm_traced())
+		freeobj_walk(pool, zspage);
 	return 0;
 }
 
@@ -929,13 +1078,14 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 		magic = BPF_CORE_READ_BITFIELD_PROBED(z, magic);
 	c = pool_class(pool, (obj >> OBJ_IDX_BITS) & OBJ_CLASS_MASK);
 	size = c ? BPF_CORE_READ(c, size) : 0;
-	run(ZM_C_STALE_MAPPING);
+	if (!PLANT(10))
+		run(ZM_C_STALE_MAPPING);
 	if (!z || magic != ZSPAGE_MAGIC)
 		REPORT(ZM_C_STALE_MAPPING, ZM_OP_READ, (__u64)z, size, pfn, 0, handle, obj, magic);
 	else if (sgpage && sgpage != page)
 		REPORT(ZM_C_STALE_MAPPING, ZM_OP_READ, (__u64)z, size, pfn,
 		       page_to_pfn(sgpage), handle, sgpage, page);
-	else if (single && ((addr - direct_map()) >> 12) != pfn)
+	else if (single && ((addr - direct_map()) >> 12) != pfn + PLANT(5))
 		REPORT(ZM_C_STALE_MAPPING, ZM_OP_READ, (__u64)z, size, pfn,
 		       (addr - direct_map()) >> 12, handle, addr, pfn_addr(pfn));
 }
@@ -988,7 +1138,7 @@ static __always_inline __u64 reader_done(__u64 handle)
 		return 0;
 	}
 	run(ZM_C_MOVED_UNDER_READER);
-	if (obj != then)
+	if (obj != then + PLANT(6))
 		REPORT(ZM_C_MOVED_UNDER_READER, ZM_OP_READ_END,
 		       (__u64)page_zspage(pfn_to_page(then >> OBJ_PFN_SHIFT)), 0,
 		       then >> OBJ_PFN_SHIFT, obj >> OBJ_PFN_SHIFT, handle, obj, then);
@@ -1022,7 +1172,7 @@ int BPF_PROG(ops_read_end, struct zs_pool *pool, unsigned long handle)
 	else
 		hdr = read_u64(pfn_addr(pfn) + ((idx * size) & (PAGE_SZ - 1)), &err);
 	run(ZM_C_HEADER_BACKPTR);
-	if (hdr != (handle | 1))
+	if (hdr != (handle | !PLANT(7)))
 		REPORT(ZM_C_HEADER_BACKPTR, ZM_OP_READ_END, (__u64)z, size, pfn, 0, handle, hdr,
 		       handle | 1);
 	return 0;
@@ -1095,7 +1245,7 @@ int BPF_PROG(ops_write_out, struct zs_pool *pool, unsigned long handle)
 		return 0;
 	}
 	run(ZM_C_LOST_WRITE);
-	if (word != wrote)
+	if (word != wrote + PLANT(8))
 		REPORT(ZM_C_LOST_WRITE, ZM_OP_WRITE, (__u64)z, BPF_CORE_READ(c, size), pfn, 0,
 		       handle, word, wrote);
 	return 0;

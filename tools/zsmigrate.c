@@ -117,6 +117,11 @@ static const char *unsupported(const struct pm_run *run, int c)
 	case ZM_C_HEADER_BACKPTR:
 		return m != PM_MODE_KPROBE ? NULL : "kprobe mode: the reader hooks are "
 			"fentry/fexit only";
+	case ZM_C_FREEOBJ_WALK:
+		if (m == PM_MODE_KPROBE)
+			return "kprobe mode: obj_malloc is hooked with fentry only";
+		return bpf_program__autoload(skel->progs.ops_objm) ? NULL :
+			"obj_malloc() is not in BTF (inlined): no hook runs under class->lock";
 	case ZM_C_LOST_WRITE:
 		if (m == PM_MODE_KPROBE)
 			return "kprobe mode: the writer hooks are fentry/fexit only";
@@ -240,7 +245,7 @@ static void on_summary(struct pm_run *run, const struct pm_snapshot *s)
 		       "are missing; the counts above are not\n", t->lost_events);
 }
 
-static const char *const optional_progs[] = { "ops_shrink_in", "ops_shrink_out",
+static const char *const optional_progs[] = { "ops_shrink_in", "ops_shrink_out", "ops_objm",
 					       "ops_sg_in", "ops_sg_out", "ops_sg_end", NULL };
 
 static const struct pm_tracer zsmigrate = {

@@ -45,11 +45,13 @@ enum zm_check {
 	ZM_C_MOVED_UNDER_READER,
 	ZM_C_HEADER_BACKPTR,
 	ZM_C_LOST_WRITE,
+	ZM_C_FREEOBJ_WALK,
 	ZM_NR_CHECKS,
 };
 
 #define ZM_CHECK_NAMES { "handle_old_page", "objs_moved", "slot_words", "freeobj_range", \
-			 "stale_mapping", "moved_under_reader", "header_backptr", "lost_write" }
+			 "stale_mapping", "moved_under_reader", "header_backptr", "lost_write", \
+			 "freeobj_walk" }
 
 /* Operations named in a race report. */
 enum zm_op {
