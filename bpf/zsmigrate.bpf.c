@@ -547,7 +547,7 @@ static __always_inline __u32 check_migrated(__u64 page, __u64 newpage, struct zs
 /* --- freeobj_walk: the free list, under class->lock (obj_malloc entry) ------------ */
 
 #define MAX_CHAIN	16	/* CONFIG_ZSMALLOC_CHAIN_SIZE's maximum */
-#define RECENT_NS	(5ULL * 1000000000)
+#define RECENT_NS	(30ULL * 1000000000)
 
 struct fwalk {
 	__u64 pfn[MAX_CHAIN];
