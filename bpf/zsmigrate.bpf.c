@@ -177,6 +177,18 @@ struct {
 
 /* --- reading zsmalloc's objects ------------------------------------------- */
 
+/*
+ * A pointer argument of a tp_btf/fentry program as a number: the verifier
+ * refuses arithmetic on it (and it becomes a map key or an address).
+ */
+static __always_inline __u64 num(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
 static __always_inline __u64 ksym_val(const void *sym, __u64 dflt)
 {
 	__u64 v = 0;
@@ -230,8 +242,8 @@ static __always_inline struct size_class *pool_class(struct zs_pool *pool, __u32
 
 	if (idx >= NR_CLASSES)
 		return NULL;
-	bpf_probe_read_kernel(&c, sizeof(c), (void *)pool +
-			      bpf_core_field_offset(struct zs_pool, size_class) + idx * sizeof(c));
+	bpf_probe_read_kernel(&c, sizeof(c), (void *)(num(pool) +
+			      bpf_core_field_offset(struct zs_pool, size_class) + idx * sizeof(c)));
 	return c;
 }
 
@@ -802,7 +814,7 @@ static __always_inline int result_of(int ret)
 SEC("tp_btf/zs_page_isolate")
 int BPF_PROG(tp_isolate, struct page *page, bool ok)
 {
-	on_isolated((__u64)page, ok);
+	on_isolated(num(page), ok);
 	return 0;
 }
 
@@ -810,7 +822,7 @@ SEC("tp_btf/zs_page_migrate_begin")
 int BPF_PROG(tp_migrate_begin, struct page *page)
 {
 	/* newpage comes with the end event: store it there. */
-	on_migrate_begin(0, (__u64)page);
+	on_migrate_begin(0, num(page));
 	return 0;
 }
 
@@ -823,17 +835,18 @@ int BPF_PROG(tp_migrate_end, struct zs_pool *pool, struct size_class *class, str
 
 	if (!st)
 		return 0;
-	st->newpage = (__u64)newpage;
+	st->newpage = num(newpage);
 	/* 0 success, 1 busy, 2 freed: enum zs_migrate_result of the series */
 	on_migrate_end(result == 0 ? ZM_R_SUCCESS : result == 1 ? ZM_R_BUSY :
-		       result == 2 ? ZM_R_FREED : ZM_R_ERROR, class, nr_objs, true);
+		       result == 2 ? ZM_R_FREED : ZM_R_ERROR, (struct size_class *)num(class),
+		       nr_objs, true);
 	return 0;
 }
 
 SEC("tp_btf/zs_page_putback")
 int BPF_PROG(tp_putback, struct page *page)
 {
-	on_putback((__u64)page);
+	on_putback(num(page));
 	return 0;
 }
 
@@ -842,14 +855,14 @@ int BPF_PROG(tp_putback, struct page *page)
 SEC("fexit/zs_page_isolate")
 int BPF_PROG(fx_isolate, struct page *page, isolate_mode_t mode, bool ret)
 {
-	on_isolated((__u64)page, ret);
+	on_isolated(num(page), ret);
 	return 0;
 }
 
 SEC("fentry/zs_page_migrate")
 int BPF_PROG(fn_migrate, struct page *newpage, struct page *page)
 {
-	on_migrate_begin((__u64)newpage, (__u64)page);
+	on_migrate_begin(num(newpage), num(page));
 	return 0;
 }
 
@@ -863,7 +876,7 @@ int BPF_PROG(fx_migrate, struct page *newpage, struct page *page, enum migrate_m
 SEC("fentry/zs_page_putback")
 int BPF_PROG(fn_putback, struct page *page)
 {
-	on_putback((__u64)page);
+	on_putback(num(page));
 	return 0;
 }
 
@@ -895,7 +908,7 @@ int BPF_KRETPROBE(kr_isolate, bool ret)
 SEC("kprobe/zs_page_migrate")
 int BPF_KPROBE(kp_migrate, struct page *newpage, struct page *page)
 {
-	on_migrate_begin((__u64)newpage, (__u64)page);
+	on_migrate_begin(num(newpage), num(page));
 	return 0;
 }
 
@@ -909,7 +922,7 @@ int BPF_KRETPROBE(kr_migrate, int ret)
 SEC("kprobe/zs_page_putback")
 int BPF_KPROBE(kp_putback, struct page *page)
 {
-	on_putback((__u64)page);
+	on_putback(num(page));
 	return 0;
 }
 
@@ -1011,7 +1024,7 @@ SEC("fentry/obj_malloc")
 int BPF_PROG(ops_objm, struct zs_pool *pool, struct zspage *zspage)
 {
 	if (pm_traced())
-		freeobj_walk(pool, zspage);
+		freeobj_walk((struct zs_pool *)num(pool), (struct zspage *)num(zspage));
 	return 0;
 }
 
@@ -1102,7 +1115,7 @@ SEC("fexit/zs_obj_read_begin")
 int BPF_PROG(ops_read_out, struct zs_pool *pool, unsigned long handle, size_t mem_len,
 	     void *local_copy, void *ret)
 {
-	reader_mapped(pool, handle, 0, (__u64)ret, ret != local_copy);
+	reader_mapped((struct zs_pool *)num(pool), handle, 0, num(ret), ret != local_copy);
 	return 0;
 }
 
@@ -1117,7 +1130,8 @@ int BPF_PROG(ops_sg_in)
 SEC("fexit/zs_obj_read_sg_begin")
 int BPF_PROG(ops_sg_out, struct zs_pool *pool, unsigned long handle, struct scatterlist *sg)
 {
-	reader_mapped(pool, handle, BPF_CORE_READ(sg, page_link) & ~3UL, 0, false);
+	reader_mapped((struct zs_pool *)num(pool), handle, BPF_CORE_READ(sg, page_link) & ~3UL, 0,
+		      false);
 	return 0;
 }
 

@@ -71,15 +71,22 @@ os.close(fd)
 PY
 echo 1 >/sys/block/zram$n/compact
 python3 - "$dev" <<'PY' &
-import mmap, os, sys
+import mmap, os, signal, sys
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
 buf = mmap.mmap(-1, 4096)
+reads = 0
+def done(sig, frame):
+    print("work: reader: %d reads" % reads, file=sys.stderr)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+print("work: reader started", file=sys.stderr)
 while True:
     for i in range(1, 4096, 2):
         os.preadv(fd, [buf], i * 4096)
+        reads += 1
 PY
 reader=$!
-sleep 1
+sleep 2
 for b in $MOVABLE; do
 	echo offline >"$b/state" || echo "work: offline $b refused" >&2
 	echo online_movable >"$b/state" || echo "work: online $b refused" >&2
