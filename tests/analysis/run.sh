@@ -324,6 +324,37 @@ else
 	ko "zsmigrate log" "$(cat "$tmp/zs.err")"
 fi
 
+# A real zsmigrate log (tests/data, tp_btf on the patched kernel in this
+# project's VM, with zsmigrate's own summary beside it): the spans pmlog.py
+# reads, the summary's counts, what report says.
+zl=$D/zsmigrate-patched.log
+if "$P" report --json "$zl" >"$tmp/zl.json" 2>"$tmp/zl.err"; then
+	py "real zsmigrate log: spans and counters as pmlog.py reads them, = zsmigrate's own summary" \
+		"$zl" "$tmp/zl.json" "$D/zsmigrate-patched.txt" <<'PY'
+import json, re, sys, pmlog
+L = pmlog.Log(sys.argv[1])
+j = json.load(open(sys.argv[2]))
+txt = open(sys.argv[3]).read()
+m = dict(re.findall(r"(\w+) (\d+)", re.search(r"^migrations: (.*)$", txt, re.M).group(1)))
+c = {x["name"]: x["value"] for x in j["counters"]}
+assert all(c["migrations." + k] == int(v) for k, v in m.items()), (m, c)
+for name in re.findall(r"^check (\w+): runs", txt, re.M):
+    runs, viol = re.search(r"^check %s: runs (\d+) violations (\d+)" % name, txt, re.M).groups()
+    assert (c["runs." + name], c["violations." + name]) == (int(runs), int(viol)), name
+k = {x["name"]: x for x in j["kinds"]}["zs_migration"]
+res = {v["label"]: v["count"] for v in k["fields"][1]["values"]}
+assert res.get("success", 0) == int(m["migrated"]) and res.get("busy", 0) == int(m["busy"]), res
+assert k["fields"][5]["sum"] == int(m["objs_moved"]), k["fields"][5]
+mig = [v for t, cpu, ts, v in L.events if L.kinds[t]["name"] == "zs_migration"]
+assert sum(1 for v in mig if v[1] == 0) == int(m["migrated"]), len(mig)
+assert sum(v[5] for v in mig if v[1] == 0) == int(m["objs_moved"])
+assert all(L.counters["migrations." + k]["value"] == int(v) for k, v in m.items())
+assert j["lost_events"] == 0 and c["race.reports"] == 0 and "race: " not in txt
+PY
+else
+	ko "real zsmigrate log" "$(cat "$tmp/zl.err")"
+fi
+
 # --- hostile names: refused by every subcommand, nothing runs -------------------
 # every subcommand on FILE: exit 1 and "offset" in the message; SVG not written
 refused_everywhere() {	# NAME FILE PATTERN
