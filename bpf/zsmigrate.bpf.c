@@ -843,6 +843,19 @@ int BPF_PROG(tp_migrate_end, struct zs_pool *pool, struct size_class *class, str
 	return 0;
 }
 
+/* Per class, with the objects moved: only the series says. */
+SEC("tp_btf/zs_compact_class")
+int BPF_PROG(tp_compact_class, struct zs_pool *pool, struct size_class *class,
+	     unsigned long nr_objs, unsigned long nr_pages)
+{
+	if (!pm_traced())
+		return 0;
+	INC(compact_classes);
+	__sync_fetch_and_add(&totals.compact_objs, nr_objs);
+	__sync_fetch_and_add(&totals.compact_class_pages, nr_pages);
+	return 0;
+}
+
 SEC("tp_btf/zs_page_putback")
 int BPF_PROG(tp_putback, struct page *page)
 {
@@ -928,6 +941,19 @@ int BPF_KPROBE(kp_putback, struct page *page)
 
 /* --- the operations: fentry/fexit, in the tp_btf and fentry modes ------------------- */
 
+/*
+ * Compaction: a guard for lost_write (compact_active, compact_gen), and
+ * its pages freed, counted once: from zs_shrinker_scan()'s return when the
+ * shrinker started it (it calls zs_compact(), maybe inlined), from
+ * zs_compact()'s otherwise.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u8);
+} in_shrinker SEC(".maps");
+
 SEC("fentry/zs_compact")
 int BPF_PROG(ops_compact_in)
 {
@@ -937,26 +963,44 @@ int BPF_PROG(ops_compact_in)
 }
 
 SEC("fexit/zs_compact")
-int BPF_PROG(ops_compact_out)
+int BPF_PROG(ops_compact_out, struct zs_pool *pool, unsigned long ret)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
 	__sync_fetch_and_add(&compact_gen, 1);
 	__sync_fetch_and_add(&compact_active, -1);
+	if (pm_traced() && !bpf_map_lookup_elem(&in_shrinker, &tid)) {
+		INC(compactions);
+		__sync_fetch_and_add(&totals.compact_pages_freed, ret);
+	}
 	return 0;
 }
 
 SEC("fentry/zs_shrinker_scan")
 int BPF_PROG(ops_shrink_in)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u8 one = 1;
+
 	__sync_fetch_and_add(&compact_active, 1);
 	__sync_fetch_and_add(&compact_gen, 1);
+	bpf_map_update_elem(&in_shrinker, &tid, &one, BPF_ANY);
 	return 0;
 }
 
 SEC("fexit/zs_shrinker_scan")
-int BPF_PROG(ops_shrink_out)
+int BPF_PROG(ops_shrink_out, struct shrinker *shrinker, struct shrink_control *sc,
+	     unsigned long ret)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
 	__sync_fetch_and_add(&compact_gen, 1);
 	__sync_fetch_and_add(&compact_active, -1);
+	bpf_map_delete_elem(&in_shrinker, &tid);
+	if (pm_traced() && ret != ~0UL) {	/* SHRINK_STOP */
+		INC(compactions);
+		__sync_fetch_and_add(&totals.compact_pages_freed, ret);
+	}
 	return 0;
 }
 

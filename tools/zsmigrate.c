@@ -152,6 +152,11 @@ static void on_snapshot(struct pm_run *run, struct pm_snapshot *s)
 		ADD("ops", stall_names[i], t->ops[i], pm_run_mode(run) != PM_MODE_KPROBE);
 		ADD("stalled", stall_names[i], t->stalled[i], pm_run_mode(run) != PM_MODE_KPROBE);
 	}
+	ADD("compaction", "runs", t->compactions, pm_run_mode(run) != PM_MODE_KPROBE);
+	ADD("compaction", "pages_freed", t->compact_pages_freed, pm_run_mode(run) != PM_MODE_KPROBE);
+	ADD("compaction", "classes", t->compact_classes, pm_run_mode(run) == PM_MODE_TP);
+	ADD("compaction", "objs_moved", t->compact_objs, pm_run_mode(run) == PM_MODE_TP);
+	ADD("compaction", "class_pages", t->compact_class_pages, pm_run_mode(run) == PM_MODE_TP);
 	ADD("race", "reports", t->race_reports, true);
 	ADD("obj", "decode_bad", t->decode_bad, true);
 #undef ADD
@@ -186,6 +191,11 @@ static void print_json(struct pm_run *run, const struct pm_snapshot *s, const st
 	for (i = 0; i < ZM_NR_STALLS; i++)
 		printf("%s\"%s\":{\"ops\":%llu,\"stalled\":%llu}", i ? "," : "", stall_names[i],
 		       t->ops[i], t->stalled[i]);
+	printf("},\"compaction\":{\"runs\":%llu,\"pages_freed\":%llu", t->compactions,
+	       t->compact_pages_freed);
+	if (pm_run_mode(run) == PM_MODE_TP)
+		printf(",\"classes\":%llu,\"objs_moved\":%llu", t->compact_classes,
+		       t->compact_objs);
 	printf("},\"latency_ns\":{");
 	for (i = 0; i < ZM_NR_STAGES; i++)
 		printf("%s\"%s\":{\"count\":%llu,\"mean\":%.0f,\"p50\":%.0f,\"p90\":%.0f,"
@@ -227,6 +237,13 @@ static void on_summary(struct pm_run *run, const struct pm_snapshot *s)
 		for (i = 0; i < ZM_NR_STALLS; i++)
 			printf("stalls: %-6s %llu of %llu overlapped a migration\n", stall_names[i],
 			       t->stalled[i], t->ops[i]);
+	if (pm_run_mode(run) == PM_MODE_TP)
+		printf("compaction: runs %llu pages_freed %llu; per class (series): %llu classes, "
+		       "objs_moved %llu, pages_freed %llu\n", t->compactions, t->compact_pages_freed,
+		       t->compact_classes, t->compact_objs, t->compact_class_pages);
+	else if (pm_run_mode(run) == PM_MODE_FENTRY)
+		printf("compaction: runs %llu pages_freed %llu; per class: unavailable (needs the "
+		       "series' zs_compact_class event)\n", t->compactions, t->compact_pages_freed);
 	for (i = 0; i < ZM_NR_CHECKS; i++) {
 		why = unsupported(run, i);
 		if (why)

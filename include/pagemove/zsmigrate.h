@@ -86,6 +86,13 @@ struct zm_totals {
 	unsigned long long race_reports;
 	unsigned long long lost_events;
 	unsigned long long decode_bad;	/* obj values whose class did not decode */
+	/* compaction: zs_compact()/zs_shrinker_scan() returns (every mode) ... */
+	unsigned long long compactions;
+	unsigned long long compact_pages_freed;
+	/* ... and the series' zs_compact_class (tp_btf only) */
+	unsigned long long compact_classes;
+	unsigned long long compact_objs;
+	unsigned long long compact_class_pages;
 };
 
 enum zm_event_type { ZM_EV_MIGRATION = 1, ZM_EV_RACE = 2 };

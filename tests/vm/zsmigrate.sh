@@ -107,7 +107,7 @@ for i in range(0, 4096, 2):           # the zeroed pages: zs_malloc, zs_obj_writ
     buf.write(rnd.randbytes(k) + bytes(4096 - k))
     os.pwrite(fd, buf, i * 4096)
 PY
-cat /sys/block/zram$n/mm_stat >&2
+echo "work: mm_stat $(cat /sys/block/zram$n/mm_stat)" >&2
 echo 1 >/sys/block/zram$n/reset
 echo $n >/sys/class/zram-control/hot_remove
 exit 0
@@ -177,6 +177,18 @@ check_eq "zsmigrate: objs_moved = allocated slots on the new pages (tpcheck fexi
 if [ "$PAGEMOVE_KERNEL" = patched ]; then
 	check_eq "zsmigrate: objs_moved = zs_page_migrate_end nr_objs (tpcheck, the series event)" \
 		"$(mig objs_moved)" "${c[tp_zs_page_migrate_objs]}"
+fi
+# Compaction: pages freed against the device's own mm_stat (pages_compacted).
+comp=$(grep '^compaction: ' "$out/zs.txt")
+compacted=$(awk '/^work: mm_stat/ { print $9 }' "$out/work.log")
+if [ "$want_hooks" != kprobe ]; then
+	check_eq "zsmigrate: compaction pages_freed = the zram device's mm_stat pages_compacted" \
+		"$(awk '{ print $5 }' <<<"${comp%%;*}")" "${compacted:-missing}"
+fi
+if [ "$want_hooks" = tp_btf ]; then
+	check_eq "zsmigrate: zs_compact_class pages = pages freed by zs_compact()/the shrinker" \
+		"$(sed -n 's/.*objs_moved [0-9]*, pages_freed \([0-9]*\)$/\1/p' <<<"$comp")" \
+		"$(awk '{ print $5 }' <<<"${comp%%;*}")"
 fi
 check_eq "zsmigrate: race reports on a clean kernel" \
 	"$(sed -n 's/^race reports: //p' "$out/zs.txt")" 0
