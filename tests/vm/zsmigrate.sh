@@ -70,6 +70,7 @@ for i in range(0, n, 2):
 os.close(fd)
 PY
 echo 1 >/sys/block/zram$n/compact
+rm -f /tmp/zsm-reader.ok
 python3 - "$dev" <<'PY' &
 import mmap, os, signal, sys
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
@@ -79,14 +80,23 @@ def done(sig, frame):
     print("work: reader: %d reads" % reads, file=sys.stderr)
     sys.exit(0)
 signal.signal(signal.SIGTERM, done)
-print("work: reader started", file=sys.stderr)
 while True:
     for i in range(1, 4096, 2):
         os.preadv(fd, [buf], i * 4096)
         reads += 1
+        if reads == 1:
+            open("/tmp/zsm-reader.ok", "w").close()
+            print("work: reader started", file=sys.stderr)
 PY
 reader=$!
-sleep 2
+# Under TCG on a loaded host python takes seconds to start: offline only
+# once it reads.
+for _ in $(seq 600); do
+	[ -e /tmp/zsm-reader.ok ] && break
+	kill -0 $reader 2>/dev/null || break
+	sleep 0.1
+done
+[ -e /tmp/zsm-reader.ok ] || echo "work: the reader did not start" >&2
 for b in $MOVABLE; do
 	echo offline >"$b/state" || echo "work: offline $b refused" >&2
 	echo online_movable >"$b/state" || echo "work: online $b refused" >&2
