@@ -37,7 +37,7 @@
 #endif
 #define PLANT(n)	(ZM_PLANT == (n))
 
-#define RINGBUF_SIZE		(256 * 1024)
+#define RINGBUF_SIZE		(8 * 1024 * 1024)	/* 52k migrations: offlining bursts */
 #define PAGE_SZ			4096
 #define OBJ_PFN_SHIFT		24
 #define OBJ_IDX_BITS		15

@@ -37,13 +37,17 @@ cd /tmp || exit 1
 # 1. ZONE_MOVABLE blocks, where zram's movable allocations go first.
 M=/sys/devices/system/memory
 movable=()
-for b in $(ls -d $M/memory[0-9]* | sort -V | tail -n 4); do
+for b in $(ls -d $M/memory[0-9]* | sort -V | tail -n 6); do
 	if [ "$(cat "$b/valid_zones" 2>/dev/null)" = Movable ] ||
 	   { echo offline >"$b/state" 2>/dev/null && echo online_movable >"$b/state"; }; then
 		movable+=("$b")
 	fi
 done
-[ ${#movable[@]} -gt 0 ] || fail "zsmigrate: ZONE_MOVABLE blocks" "no block could be offlined"
+if [ ${#movable[@]} -gt 0 ]; then
+	pass "zsmigrate: ${#movable[@]} ZONE_MOVABLE blocks to offline"
+else
+	fail "zsmigrate: ZONE_MOVABLE blocks" "no block could be offlined"
+fi
 
 # The workload, run once zsmigrate and tpcheck are attached.
 cat >"$out/work.sh" <<'EOF'
@@ -54,6 +58,10 @@ dev=/dev/zram$n
 echo "work: zram$n" >&2
 command -v udevadm >/dev/null && udevadm settle --timeout=5 2>/dev/null
 echo 32M >/sys/block/zram$n/disksize || exit 1
+# Room in ZONE_MOVABLE (earlier tests leave page cache there): zsmalloc's
+# movable allocations go there first, and offlining it migrates them.
+echo 3 >/proc/sys/vm/drop_caches
+grep -E "^Node 0, zone +Movable" -A2 /proc/zoneinfo | sed -n 's/^ *pages free */work: movable free pages /p' >&2
 python3 - "$dev" <<'PY' || exit 1
 import mmap, os, random, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_DIRECT)
