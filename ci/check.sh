@@ -110,9 +110,9 @@ suite toolscli "tools: -h, --help, exit codes (host)" "$logdir/tools-cli.log" to
 	make -C "$TOP" --no-print-directory tools-test
 step selftests "make selftests: the tree's hmm-tests build" tree -- bash "$TOP/ci/selftests.sh"
 step vmexit "vm: guest exit status and output reach the host" kstock -- vm_exit_status
-suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma" "$logdir/vm-patched.log" \
+suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma, zsmigrate" "$logdir/vm-patched.log" \
 	kpatched tools selftests -- vm_suite patched "$logdir/vm-patched.log"
-suite vmstock "vm stock: smoke, hmm-tests, migratevma" "$logdir/vm-stock.log" \
+suite vmstock "vm stock: smoke, hmm-tests, migratevma, zsmigrate" "$logdir/vm-stock.log" \
 	kstock tools selftests -- vm_suite stock "$logdir/vm-stock.log"
 # balloonlat in a small guest of each kernel (tp_btf on patched, fentry on
 # stock) and on QEMU: its pages, requests and QEMU's madvise calls against
