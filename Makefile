@@ -108,7 +108,7 @@ bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 # Tracers are built on the framework (tools/tracer.c, bpf/tracer.bpf.h);
 # the other tools share only tools/toolutil.c and lib/.
 TRACERS := migratevma
-TOOLS := bpfsmoke tpcheck hmmbench pmstat $(TRACERS)
+TOOLS := bpfsmoke tpcheck hmmbench pmstat zsstress $(TRACERS)
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
 FRAMEWORK := tools/tracer.c tools/tracer.h $(TOOLUTIL)
 LIB_HDRS := $(wildcard lib/*.h include/pagemove/*.h)
@@ -128,8 +128,13 @@ $(BIN)/%: tools/%.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
 tools: $(addprefix $(BIN)/,$(TOOLS))
 
 # Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians.
-tools-test: tools
+tools-test: tools $(BUILD)/unit/zsstress
 	@bash tests/tools/cli.sh
+
+# zsstress under ASan and UBSan, for tools-test (its verification on a file).
+$(BUILD)/unit/zsstress: tools/zsstress.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
 # analysis/analysis.c holds each subcommand's core (also fuzzed).
