@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools tools-test analysis analysis-test selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels zsrace-kernel vm bpf tools tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
 	bench export-series clean distclean
 
@@ -51,6 +51,7 @@ help:
 	@echo '  make tree            unpack pinned v7.3-rc7 into build/linux-stock (git, base from patches/BASE)'
 	@echo '  make series          build/linux-pagemove = base + git am patches/*.patch'
 	@echo '  make kernel [KERNEL=stock|patched]   configure (kconfig/) and build with ccache'
+	@echo '  make zsrace-kernel   the patched kernel + patches/testing/zsrace-* (planted race, control)'
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
@@ -78,6 +79,12 @@ series: tree
 
 kernel: $(if $(filter stock,$(KERNEL)),tree,series)
 	@bash ci/kernel.sh $(KERNEL)
+
+# The third kernel: series + patches/testing/zsrace-*.patch (zsmigrate's
+# planted race and its control), build/linux-zsrace; only mm/zsmalloc.o
+# misses ccache.  Needs the patched kernel built.
+zsrace-kernel: series
+	@bash ci/zsrace-kernel.sh
 
 kernels:
 	@$(MAKE) --no-print-directory kernel KERNEL=stock

@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side: zsstress drives zsmalloc through a hot-added zram device while
+# it forces zspage migration (ZONE_MOVABLE blocks offlined and re-onlined,
+# compact_memory, the zram compact file), with zsmigrate attached to the
+# whole system and, as an independent count, a bpftrace kretfunc on
+# zs_page_migrate().  One run per MODE:
+#   clean    (stock, patched kernels): every read verified, zspages migrated
+#            (bpftrace: zs_page_migrate() returning 0 > 0), and zsmigrate saw
+#            them, ran its checks (0 checks run is a FAIL) and reported no race;
+#   control  (zsrace kernel, patches/testing): the same with the planted
+#            race's delay inside zs_page_migrate(), every lock held;
+#   race     (zsrace kernel): the delay with the locks dropped early
+#            (planted_race=1): zsmigrate must report >= 1 race by the check
+#            made for it ($ZSRACE_CHECK); what zsstress's own verification
+#            saw is printed (it may or may not see a lost write).
+# PASS:/FAIL: lines; exit status: the number of failures.
+#
+# usage: zsstress.sh MODE...
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=${PAGEMOVE_TOP:?}
+out=${PAGEMOVE_OUT:?}
+failed=0
+. "$here/lib.sh"
+B=$top/build/bin
+# TCG is slow: a small device, two I/O threads, 20 s of mixed I/O.
+ZS_ARGS=${ZSSTRESS_ARGS:--t 2 -s 20 -S 24 -i 50}
+# The check of /work/helpers/zsmigrate-checks.md that the planted race
+# (zsrace-2-migrate-unlock-early.patch) breaks: a reader holding the
+# zspage read lock sees its handle move.
+ZSRACE_CHECK=${ZSRACE_CHECK:-moved_under_reader}
+ZSRACE_DELAY_US=${ZSRACE_DELAY_US:-2000}
+P=/sys/module/zsmalloc/parameters
+kernel=${PAGEMOVE_KERNEL:?}
+
+# wait_line FILE PATTERN PID: until FILE has a line matching PATTERN
+# (5 min), 1 if PID died first.
+wait_line() {
+	for _ in $(seq 600); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.5
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
+# set_param NAME VALUE: a zsmalloc parameter of the zsrace kernel.
+set_param() {
+	if [ ! -w "$P/$1" ]; then
+		fail "zsrace kernel: $P/$1 exists" "not there: is this the zsrace kernel?"
+		return 1
+	fi
+	echo "$2" >"$P/$1" && [ "$(cat "$P/$1")" = "$2" ] ||
+		{ fail "zsrace kernel: $1 set to $2" "reads '$(cat "$P/$1")'"; return 1; }
+}
+
+make_movable 5
+
+# run_mode MODE
+run_mode() {
+	local mode=$1 tag=zsstress-$kernel-$1 bt zm zmpid=0 btpid rc zrc=0 line vf ok
+	local mig reports runs rruns rviol
+	case $mode in
+	clean) ;;
+	control)
+		set_param migrate_delay_us "$ZSRACE_DELAY_US" && set_param planted_race N || return ;;
+	race)
+		set_param migrate_delay_us "$ZSRACE_DELAY_US" && set_param planted_race Y || return ;;
+	*) fail "zsstress.sh: mode $mode" "unknown (clean, control, race)"; return ;;
+	esac
+	echo "zsstress: $mode run on $kernel ($(uname -r)); zsstress $ZS_ARGS"
+	# The independent count: zs_page_migrate() returns, and those that
+	# returned 0 (moved, or the zspage was freed while isolated: rare).
+	bt=$out/$tag.bt
+	bpftrace -e 'BEGIN { printf("bpftrace: ready\n"); }
+		kretfunc:zs_page_migrate { @calls = count(); if (retval == 0) { @ok = count(); } }' \
+		>"$bt" 2>&1 &
+	btpid=$!
+	if ! wait_line "$bt" '^bpftrace: ready' $btpid; then
+		fail "$mode: bpftrace kretfunc:zs_page_migrate attached" "$(tail -n 3 "$bt")"
+		kill $btpid 2>/dev/null
+		return
+	fi
+	zm=$out/$tag.zm
+	if [ -x "$B/zsmigrate" ]; then
+		"$B/zsmigrate" >"$zm" 2>"$zm.err" &
+		zmpid=$!
+		if ! wait_line "$zm.err" '^zsmigrate: ready' $zmpid; then
+			fail "$mode: zsmigrate attached (ready line)" "$(tail -n 3 "$zm.err")"
+			kill $zmpid 2>/dev/null
+			zmpid=0
+		fi
+	else
+		fail "$mode: zsmigrate built" "no $B/zsmigrate"
+	fi
+	"$B/zsstress" $ZS_ARGS >"$out/$tag.txt" 2>&1
+	rc=$?
+	if [ $zmpid != 0 ]; then
+		kill -INT $zmpid
+		wait $zmpid
+		zrc=$?
+	fi
+	kill -INT $btpid
+	wait $btpid
+	[ "$mode" = clean ] || { set_param planted_race N; set_param migrate_delay_us 0; }
+	sed 's/^/  /' "$out/$tag.txt" | grep -v 'VERIFY FAILED' | tail -n 8
+	grep -m 5 'VERIFY FAILED' "$out/$tag.txt"
+	line=$(grep '^zsstress: ops ' "$out/$tag.txt")
+	vf=$(sed -n 's/.* verify_failures \([0-9]*\)$/\1/p' <<<"$line")
+	ok=$(sed -n 's/^@ok: \([0-9]*\)$/\1/p' "$bt")
+	echo "  bpftrace: zs_page_migrate() calls $(sed -n 's/^@calls: //p' "$bt"), returning 0 ${ok:-0}"
+	check_gt0 "$mode: zspages migrated under zsstress (bpftrace: zs_page_migrate() returning 0)" "${ok:-0}"
+	if [ "$mode" = race ]; then
+		# The oracle that does not trust the tracer: what it saw is
+		# information, not the verdict (a lost write needs a writer in
+		# the window; a reader of the old page reads the right bytes).
+		echo "  zsstress on the planted race: exit $rc, verify_failures ${vf:-?}"
+	else
+		check_eq "$mode: zsstress exit status" "$rc" 0
+		check_eq "$mode: zsstress verification failures" "${vf:-none}" 0
+	fi
+	[ -s "$zm" ] || return
+	sed 's/^/  zsmigrate: /' "$zm" | grep -v ': race: ' | tail -n 20
+	grep -m 5 '^race: ' "$zm" | sed 's/^/  zsmigrate: /'
+	if [ "$mode" = race ]; then
+		echo "  zsmigrate on the planted race: exit $zrc"
+	else
+		check_eq "$mode: zsmigrate exit status" "$zrc" 0
+	fi
+	mig=$(sed -n 's/^migrations: isolated [0-9]* migrated \([0-9]*\) .*/\1/p' "$zm")
+	reports=$(sed -n 's/^race reports: \([0-9]*\)$/\1/p' "$zm")
+	runs=$(awk '$1 == "check" && $3 == "runs" { r += $4 } END { print r + 0 }' "$zm")
+	rruns=$(awk -v c="$ZSRACE_CHECK:" '$1 == "check" && $2 == c && $3 == "runs" { print $4 }' "$zm")
+	rviol=$(awk -v c="$ZSRACE_CHECK:" '$1 == "check" && $2 == c && $5 == "violations" { print $6 }' "$zm")
+	check_gt0 "$mode: zsmigrate saw zspages migrate" "${mig:-}"
+	check_gt0 "$mode: zsmigrate ran its checks (runs, all checks)" "$runs"
+	check_gt0 "$mode: zsmigrate ran $ZSRACE_CHECK" "${rruns:-}"
+	if [ "$mode" = race ]; then
+		check_gt0 "race: zsmigrate reported the planted race" "${reports:-}"
+		check_gt0 "race: the planted race caught by $ZSRACE_CHECK (violations)" "${rviol:-}"
+	else
+		check_eq "$mode: zsmigrate race reports" "${reports:-none}" 0
+	fi
+}
+
+for m in "$@"; do
+	run_mode "$m"
+done
+echo "zsstress.sh: $failed failed"
+exit $failed
