@@ -9,11 +9,15 @@
 #            (bpftrace: zs_page_migrate() returning 0 > 0), and zsmigrate saw
 #            them, ran its checks (0 checks run is a FAIL) and reported no race;
 #   control  (zsrace kernel, patches/testing): the same with the planted
-#            race's delay inside zs_page_migrate(), every lock held;
-#   race     (zsrace kernel): the delay with the locks dropped early
-#            (planted_race=1): zsmigrate must report >= 1 race by the check
-#            made for it ($ZSRACE_CHECK); what zsstress's own verification
-#            saw is printed (it may or may not see a lost write).
+#            race's delays (in zs_page_migrate() after the copy, at the end
+#            of zs_obj_read_begin()), every lock held;
+#   race     (zsrace kernel): the delays with zs_page_migrate() dropping its
+#            locks early (planted_race=1): zsmigrate must report >= 1 race,
+#            by a check made for it ($ZSRACE_CHECKS: stale_mapping, the
+#            reader's address in the old page when it returns;
+#            moved_under_reader, the handle moving before read_end); what
+#            zsstress's own verification saw is printed (it reads the old
+#            page, right until it is freed: it may or may not notice).
 # PASS:/FAIL: lines; exit status: the number of failures.
 #
 # usage: zsstress.sh MODE...
@@ -26,10 +30,11 @@ failed=0
 B=$top/build/bin
 # TCG is slow: a small device, two I/O threads, 20 s of mixed I/O.
 ZS_ARGS=${ZSSTRESS_ARGS:--t 2 -s 20 -S 24 -i 50}
-# The check of /work/helpers/zsmigrate-checks.md that the planted race
+# The checks of /work/helpers/zsmigrate-checks.md that the planted race
 # (zsrace-2-migrate-unlock-early.patch) breaks: a reader holding the
-# zspage read lock sees its handle move.
-ZSRACE_CHECK=${ZSRACE_CHECK:-moved_under_reader}
+# zspage read lock sees its handle move, inside zs_obj_read_begin() (its
+# delay) or before zs_obj_read_end().
+ZSRACE_CHECKS=${ZSRACE_CHECKS:-stale_mapping moved_under_reader}
 ZSRACE_DELAY_US=${ZSRACE_DELAY_US:-2000}
 P=/sys/module/zsmalloc/parameters
 kernel=${PAGEMOVE_KERNEL:?}
@@ -63,10 +68,10 @@ run_mode() {
 	local mig reports runs rruns rviol
 	case $mode in
 	clean) ;;
-	control)
-		set_param migrate_delay_us "$ZSRACE_DELAY_US" && set_param planted_race N || return ;;
-	race)
-		set_param migrate_delay_us "$ZSRACE_DELAY_US" && set_param planted_race Y || return ;;
+	control|race)
+		set_param migrate_delay_us "$ZSRACE_DELAY_US" &&
+			set_param read_delay_us "$ZSRACE_DELAY_US" &&
+			set_param planted_race "$([ "$mode" = race ] && echo Y || echo N)" || return ;;
 	*) fail "zsstress.sh: mode $mode" "unknown (clean, control, race)"; return ;;
 	esac
 	echo "zsstress: $mode run on $kernel ($(uname -r)); zsstress $ZS_ARGS"
@@ -103,7 +108,11 @@ run_mode() {
 	fi
 	kill -INT $btpid
 	wait $btpid
-	[ "$mode" = clean ] || { set_param planted_race N; set_param migrate_delay_us 0; }
+	if [ "$mode" != clean ]; then
+		set_param planted_race N
+		set_param migrate_delay_us 0
+		set_param read_delay_us 0
+	fi
 	sed 's/^/  /' "$out/$tag.txt" | grep -v 'VERIFY FAILED' | tail -n 8
 	grep -m 5 'VERIFY FAILED' "$out/$tag.txt"
 	line=$(grep '^zsstress: ops ' "$out/$tag.txt")
@@ -131,14 +140,18 @@ run_mode() {
 	mig=$(sed -n 's/^migrations: isolated [0-9]* migrated \([0-9]*\) .*/\1/p' "$zm")
 	reports=$(sed -n 's/^race reports: \([0-9]*\)$/\1/p' "$zm")
 	runs=$(awk '$1 == "check" && $3 == "runs" { r += $4 } END { print r + 0 }' "$zm")
-	rruns=$(awk -v c="$ZSRACE_CHECK:" '$1 == "check" && $2 == c && $3 == "runs" { print $4 }' "$zm")
-	rviol=$(awk -v c="$ZSRACE_CHECK:" '$1 == "check" && $2 == c && $5 == "violations" { print $6 }' "$zm")
+	# Runs and violations of the checks made for the planted race.
+	rruns=$(awk -v cs=" $ZSRACE_CHECKS " '$1 == "check" && index(cs, " " substr($2, 1, length($2) - 1) " ") &&
+		$3 == "runs" { r += $4 } END { print r + 0 }' "$zm")
+	rviol=$(awk -v cs=" $ZSRACE_CHECKS " '$1 == "check" && index(cs, " " substr($2, 1, length($2) - 1) " ") &&
+		$5 == "violations" { v += $6 } END { print v + 0 }' "$zm")
 	check_gt0 "$mode: zsmigrate saw zspages migrate" "${mig:-}"
 	check_gt0 "$mode: zsmigrate ran its checks (runs, all checks)" "$runs"
-	check_gt0 "$mode: zsmigrate ran $ZSRACE_CHECK" "${rruns:-}"
+	check_gt0 "$mode: zsmigrate ran $ZSRACE_CHECKS (runs)" "${rruns:-}"
 	if [ "$mode" = race ]; then
 		check_gt0 "race: zsmigrate reported the planted race" "${reports:-}"
-		check_gt0 "race: the planted race caught by $ZSRACE_CHECK (violations)" "${rviol:-}"
+		check_gt0 "race: the planted race caught by $ZSRACE_CHECKS (violations)" "${rviol:-}"
+		echo "  zsmigrate: checks with violations: $(awk '$1 == "check" && $5 == "violations" && $6 > 0 { printf "%s %s ", $2, $6 }' "$zm")"
 	else
 		check_eq "$mode: zsmigrate race reports" "${reports:-none}" 0
 	fi
