@@ -807,7 +807,7 @@ int main(int argc, char **argv)
 	struct force_stats fs = { 0 };
 	pthread_t force_tid;
 	bool forcing = false;
-	uint64_t mig0, migf0, comp0, t0, t_mixed = 0, t_end, ms;
+	uint64_t mig0, migf0, comp0, t0, t_mixed = 0, t_end, ms, deadline;
 	uint64_t ops = 0, mixed_ops = 0, mixed_bytes = 0, bytes = 0, verified = 0, errors = 0;
 	uint64_t kinds[K_NR] = { 0 }, w = 0, r = 0, dsc = 0;
 	double rates[MAX_THREADS];
@@ -873,8 +873,12 @@ int main(int argc, char **argv)
 		}
 		forcing = true;
 	}
-	for (ms = 0; ms < (uint64_t)env.seconds * 1000 && !tool_exiting; ms += 100)
-		msleep(100);
+	/* A deadline, not a count of sleeps: a starved guest oversleeps. */
+	deadline = t_mixed + (uint64_t)env.seconds * 1000000000ULL;
+	while (tool_now_ns() < deadline && !tool_exiting) {
+		ms = (deadline - tool_now_ns()) / 1000000;
+		msleep(ms > 100 ? 100 : (int)ms + 1);
+	}
 	atomic_store(&stop_io, true);
 	pthread_barrier_wait(&barrier);
 	t_end = tool_now_ns();

@@ -3,10 +3,11 @@
 # Guest side: zsstress drives zsmalloc through a hot-added zram device while
 # it forces zspage migration (ZONE_MOVABLE blocks offlined and re-onlined,
 # compact_memory, the zram compact file), with zsmigrate attached to the
-# whole system and, as an independent count, a bpftrace kretfunc on
-# zs_page_migrate().  One run per MODE:
+# whole system and, as an independent count, tpcheck's fentry/fexit
+# programs on zs_page_migrate().  One run per MODE:
 #   clean    (stock, patched kernels): every read verified, zspages migrated
-#            (bpftrace: zs_page_migrate() returning 0 > 0), and zsmigrate saw
+#            (tpcheck: zs_page_migrate() returning 0 on a page that still had
+#            its zspage > 0), and zsmigrate saw
 #            them, ran its checks (0 checks run is a FAIL) and reported no race;
 #   control  (zsrace kernel, patches/testing): the same with the planted
 #            race's delays (in zs_page_migrate() after the copy, at the end
@@ -64,7 +65,7 @@ make_movable 5
 
 # run_mode MODE
 run_mode() {
-	local mode=$1 tag=zsstress-$kernel-$1 bt zm zmpid=0 btpid rc zrc=0 line vf ok
+	local mode=$1 tag=zsstress-$kernel-$1 zm zmpid=0 rc zrc=0 line vf moved
 	local mig reports runs rruns rviol
 	case $mode in
 	clean) ;;
@@ -75,16 +76,11 @@ run_mode() {
 	*) fail "zsstress.sh: mode $mode" "unknown (clean, control, race)"; return ;;
 	esac
 	echo "zsstress: $mode run on $kernel ($(uname -r)); zsstress $ZS_ARGS"
-	# The independent count: zs_page_migrate() returns, and those that
-	# returned 0 (moved, or the zspage was freed while isolated: rare).
-	bt=$out/$tag.bt
-	bpftrace -e 'BEGIN { printf("bpftrace: ready\n"); }
-		kretfunc:zs_page_migrate { @calls = count(); if (retval == 0) { @ok = count(); } }' \
-		>"$bt" 2>&1 &
-	btpid=$!
-	if ! wait_line "$bt" '^bpftrace: ready' $btpid; then
-		fail "$mode: bpftrace kretfunc:zs_page_migrate attached" "$(tail -n 3 "$bt")"
-		kill $btpid 2>/dev/null
+	# The independent count, a program of its own: zs_page_migrate()
+	# returns (fexit), those returning 0, and those that found no zspage
+	# (fentry: freed while isolated, returns 0 without moving).
+	if ! start_tpcheck "$tag.tp"; then
+		fail "$mode: tpcheck attached" "$(tail -n 3 "$out/$tag.tp.log")"
 		return
 	fi
 	zm=$out/$tag.zm
@@ -106,8 +102,8 @@ run_mode() {
 		wait $zmpid
 		zrc=$?
 	fi
-	kill -INT $btpid
-	wait $btpid
+	kill -INT $tp
+	wait $tp
 	if [ "$mode" != clean ]; then
 		set_param planted_race N
 		set_param migrate_delay_us 0
@@ -117,9 +113,14 @@ run_mode() {
 	grep -m 5 'VERIFY FAILED' "$out/$tag.txt"
 	line=$(grep '^zsstress: ops ' "$out/$tag.txt")
 	vf=$(sed -n 's/.* verify_failures \([0-9]*\)$/\1/p' <<<"$line")
-	ok=$(sed -n 's/^@ok: \([0-9]*\)$/\1/p' "$bt")
-	echo "  bpftrace: zs_page_migrate() calls $(sed -n 's/^@calls: //p' "$bt"), returning 0 ${ok:-0}"
-	check_gt0 "$mode: zspages migrated under zsstress (bpftrace: zs_page_migrate() returning 0)" "${ok:-0}"
+	unset c
+	declare -A c
+	while read -r k v; do c[$k]=$v; done <"$out/$tag.tp.txt"
+	moved=$(( ${c[fx_zs_page_migrate_ok]:-0} - ${c[fn_zs_page_migrate_no_zspage]:-0} ))
+	echo "  tpcheck: zs_page_migrate() calls ${c[fx_zs_page_migrate]:-?} returning 0 ${c[fx_zs_page_migrate_ok]:-?}" \
+		"busy ${c[fx_zs_page_migrate_busy]:-?} no zspage ${c[fn_zs_page_migrate_no_zspage]:-?}" \
+		"objects moved ${c[fx_zs_page_migrate_objs]:-?}"
+	check_gt0 "$mode: zspages migrated under zsstress (tpcheck: zs_page_migrate() moved a page)" "$moved"
 	if [ "$mode" = race ]; then
 		# The oracle that does not trust the tracer: what it saw is
 		# information, not the verdict (a lost write needs a writer in
