@@ -157,6 +157,14 @@ int pm_model_load(struct pm_log_reader *r, const char *path, struct model *m, FI
 			if (!add_event(ks, rec.payload))
 				return load_error(err, r, path, "a field's values overflow their sum",
 						  ks->kind.decl.name);
+			if (ks->kind.decl.class == PM_DECL_EVENT && ks->nlisted < MAX_LISTED) {
+				struct listed *l = &ks->listed[ks->nlisted++];
+
+				l->ts_ns = rec.hdr.ts_ns;
+				l->cpu = rec.hdr.cpu;
+				memcpy(l->v, rec.payload,
+				       ks->kind.decl.nfields * sizeof(uint64_t));
+			}
 			break;
 		}
 		}
@@ -341,6 +349,63 @@ static const char *class_name(unsigned int c)
 }
 
 /* The declared kinds: per kind its count, per field its values. */
+/* The label of value @v of enum field @f, if it was counted and named. */
+static const char *listed_label(const struct kind_stats *ks, unsigned int f, uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < ks->nvalues[f]; i++)
+		if (ks->values[f][i].value == v && ks->labels[f][i][0])
+			return ks->labels[f][i];
+	return NULL;
+}
+
+static void report_listed(const struct model *m, const struct kind_stats *ks, FILE *out,
+			  enum fmt fmt)
+{
+	unsigned int i, f;
+	const char *l;
+
+	if (fmt == FMT_JSON) {
+		if (ks->kind.decl.class != PM_DECL_EVENT)
+			return;
+		fprintf(out, ",\"records\":[");
+		for (i = 0; i < ks->nlisted; i++) {
+			const struct listed *r = &ks->listed[i];
+
+			fprintf(out, "%s{\"ts_ns\":%llu,\"cpu\":%u,\"values\":[", i ? "," : "",
+				(unsigned long long)r->ts_ns, r->cpu);
+			for (f = 0; f < ks->kind.decl.nfields; f++)
+				fprintf(out, "%s%llu", f ? "," : "", (unsigned long long)r->v[f]);
+			fprintf(out, "]}");
+		}
+		fprintf(out, "]");
+		return;
+	}
+	if (!ks->nlisted)
+		return;
+	fprintf(out, "  %s %u of %llu records:\n", ks->nlisted < ks->count ? "the first" : "all",
+		ks->nlisted, (unsigned long long)ks->count);
+	for (i = 0; i < ks->nlisted; i++) {
+		const struct listed *r = &ks->listed[i];
+
+		fprintf(out, "    +%.6f s cpu %u", r->ts_ns >= m->hdr.start_ns ?
+			(double)(r->ts_ns - m->hdr.start_ns) / 1e9 : 0.0, r->cpu);
+		for (f = 0; f < ks->kind.decl.nfields; f++) {
+			const struct pm_field *fd = &ks->kind.fields[f];
+
+			fprintf(out, " %s=", fd->name);
+			if ((fd->flags & PM_FIELD_ENUM) && (l = listed_label(ks, f, r->v[f])))
+				fprintf(out, "%s", l);
+			else if (fd->flags & PM_FIELD_ID)
+				fprintf(out, "0x%llx", (unsigned long long)r->v[f]);
+			else
+				fprintf(out, "%llu", (unsigned long long)r->v[f]);
+		}
+		fprintf(out, "\n");
+	}
+}
+
 static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 {
 	int i, j;
@@ -388,7 +453,9 @@ static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 					fprintf(out, ",\"max\":%llu}", h->max);
 				}
 			}
-			fprintf(out, "]}");
+			fprintf(out, "]");
+			report_listed(m, ks, out, fmt);
+			fprintf(out, "}");
 		}
 		fprintf(out, "]");
 		return;
@@ -428,6 +495,7 @@ static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 			fprintf(out, " mean %.1f p50 %.1f p99 %.1f max %llu %s\n", pm_hist_mean(h),
 				pm_hist_percentile(h, 50), pm_hist_percentile(h, 99), h->max, fd->unit);
 		}
+		report_listed(m, ks, out, fmt);
 	}
 }
 

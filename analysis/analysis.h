@@ -21,6 +21,7 @@
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
 
 #define MAX_ENUM_VALUES 32	/* distinct values counted per enum field; more: "other" */
+#define MAX_LISTED 20		/* records of an event kind that report lists whole */
 
 struct named_hist {
 	char name[PM_NAME_LEN];		/* as in the log */
@@ -50,6 +51,16 @@ struct kind_stats {
 	uint64_t other[PM_MAX_FIELDS];
 	struct pm_kind kind;
 	char labels[PM_MAX_FIELDS][MAX_ENUM_VALUES][PM_NAME_LEN];
+	/*
+	 * The first records of an event kind (not a span): events are rare
+	 * findings (a race report, a failure) worth seeing one by one.
+	 */
+	struct listed {
+		uint64_t ts_ns;
+		uint32_t cpu;
+		uint64_t v[PM_MAX_FIELDS];
+	} listed[MAX_LISTED];
+	unsigned int nlisted;
 };
 
 struct model {

@@ -48,6 +48,7 @@ void *pm_run_skel(const struct pm_run *run) { return run->skel; }
 enum pm_mode pm_run_mode(const struct pm_run *run) { return run->mode; }
 bool pm_run_json(const struct pm_run *run) { return run->json; }
 const char *pm_run_kernel(const struct pm_run *run) { return run->uts.release; }
+struct pm_log_writer *pm_run_log(struct pm_run *run) { return run->log; }
 
 void pm_run_slice(struct pm_run *run, const struct pm_slice *s)
 {
@@ -63,6 +64,7 @@ enum { OPT_CHILDREN = 'f' };
 static const struct argp_option common_opts[] = {
 	{ "pid", 'p', "PID", 0, "trace this process only (its threads; -f: and children)", 0 },
 	{ "children", OPT_CHILDREN, NULL, 0, "with -p: also the children it forks from now on", 0 },
+	{ NULL, 'C', NULL, OPTION_ALIAS, NULL, 0 },
 	{ "write", 'w', "FILE", 0, "write an event log (pagemove report FILE)", 0 },
 	{ "json", 'j', NULL, 0, "summary as one JSON line", 0 },
 	{ "hook", 'H', "MODE", 0, "auto (default), tp_btf, fentry or kprobe", 0 },
@@ -84,6 +86,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		run->pid = v;
 		break;
 	case OPT_CHILDREN:
+	case 'C':
 		run->children = true;
 		break;
 	case 'w':
@@ -205,6 +208,26 @@ static enum pm_mode mode_of(const struct bpf_program *p, const char **target)
 
 #define MAX_PROGS 64
 
+static bool name_in(const char *name, const char *const *list)
+{
+	for (; list && *list; list++)
+		if (!strcmp(name, *list))
+			return true;
+	return false;
+}
+
+/* Is @p loaded in mode @m (its own SEC() mode @own)? */
+static bool prog_in_mode(const struct pm_tracer *t, const struct bpf_program *p,
+			 enum pm_mode own, enum pm_mode m)
+{
+	const char *name = bpf_program__name(p);
+
+	if (own == m)
+		return true;
+	return t->shared_prefix && (t->shared_modes & (1U << m)) &&
+	       !strncmp(name, t->shared_prefix, strlen(t->shared_prefix));
+}
+
 /* The first of @names (@n of them) that /proc/kallsyms lacks; NULL if none. */
 static const char *kallsyms_missing(const char **names, int n)
 {
@@ -237,27 +260,40 @@ static const char *kallsyms_missing(const char **names, int n)
  * fentry/F and fexit/F, /proc/kallsyms for kprobe/F and kretprobe/F.  If
  * not, the first missing hook in @why.
  */
-static bool mode_available(struct bpf_object *obj, const struct btf *btf, enum pm_mode m,
+static bool mode_available(const struct pm_tracer *t, struct bpf_object *obj,
+			   const struct btf *btf, enum pm_mode m, bool verbose,
 			   const char *hint, char *why, size_t len)
 {
 	const char *target, *ksyms[MAX_PROGS], *missing = NULL, *what = "";
 	struct bpf_program *p;
+	enum pm_mode own;
 	char name[160];
 	int n = 0, nk = 0;
 
 	bpf_object__for_each_program(p, obj) {
-		if (is_framework(p) || mode_of(p, &target) != m)
+		if (is_framework(p))
+			continue;
+		own = mode_of(p, &target);
+		if (!prog_in_mode(t, p, own, m))
 			continue;
 		n++;
-		if (m == PM_MODE_TP) {
+		if (own == PM_MODE_TP) {
 			snprintf(name, sizeof(name), "btf_trace_%s", target);
 			if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) < 0) {
 				missing = target;
 				what = "tracepoint %s is not in this kernel";
 				break;
 			}
-		} else if (m == PM_MODE_FENTRY) {
+		} else if (own == PM_MODE_FENTRY) {
 			if (btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) < 0) {
+				if (name_in(bpf_program__name(p), t->optional)) {
+					if (verbose)
+						fprintf(stderr, "%s: optional hook %s() is not in "
+							"the kernel's BTF: not used\n", t->name,
+							target);
+					bpf_program__set_autoload(p, false);
+					continue;
+				}
 				missing = target;
 				what = "%s() is not in the kernel's BTF (inlined or renamed)";
 				break;
@@ -281,6 +317,7 @@ static bool mode_available(struct bpf_object *obj, const struct btf *btf, enum p
 
 static void autoload(struct pm_run *run, enum pm_mode m)
 {
+	const struct pm_tracer *t = run->t;
 	bool filter = run->pid || run->cmd, follow = run->cmd || run->children;
 	struct bpf_program *p;
 	const char *target;
@@ -294,8 +331,10 @@ static void autoload(struct pm_run *run, enum pm_mode m)
 			on = follow;
 		else if (!strcmp(name, "pm_exit"))
 			on = filter;
+		else if (name_in(name, t->optional) && !bpf_program__autoload(p))
+			on = false;	/* mode_available() found its hook missing */
 		else
-			on = pm == m || pm == PM_MODE_AUTO;
+			on = pm == PM_MODE_AUTO || prog_in_mode(t, p, pm, m);
 		bpf_program__set_autoload(p, on);
 	}
 }
@@ -330,7 +369,8 @@ static int load(struct pm_run *run, char *why, size_t len)
 			break;
 		}
 		run->obj = ops->obj(skel);
-		if (!mode_available(run->obj, btf, m, run->t->hint[m], r[m], sizeof(r[m]))) {
+		if (!mode_available(run->t, run->obj, btf, m, run->verbose, run->t->hint[m], r[m],
+				    sizeof(r[m]))) {
 			if (run->verbose)
 				fprintf(stderr, "%s: %s hooks unavailable: %s\n", run->t->name,
 					mode_names[m], r[m]);
@@ -443,6 +483,10 @@ static int create_log(struct pm_run *run)
 	}
 	/* Stage numbers in the log are the tracer's; the rest have no slices. */
 	pm_log_name_stages(run->log, run->t->stages, run->t->nr_slice_stages);
+	if (run->t->log_begin && run->t->log_begin(run, run->log)) {
+		fprintf(stderr, "%s: cannot declare the log's record kinds\n", run->t->name);
+		return -1;
+	}
 	return 0;
 }
 

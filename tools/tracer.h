@@ -4,7 +4,7 @@
  * share.  A tracer is its .bpf.c (which includes bpf/tracer.bpf.h), and a
  * loader that fills a struct pm_tracer and calls pm_tracer_main().
  *
- * The framework owns the common options (-p PID [-f], -w FILE, -j, -H MODE,
+ * The framework owns the common options (-p PID [-f|-C], -w FILE, -j, -H MODE,
  * -v, [interval [count]], -- CMD), hook selection (tp_btf, then
  * fentry/fexit, then kprobe: the mode of a program is its SEC() prefix, its
  * availability is checked from the name after it), loading, the filter by
@@ -110,6 +110,19 @@ struct pm_tracer {
 	void (*snapshot)(struct pm_run *run, struct pm_snapshot *snap);
 	/* Print the summary: text, or one JSON line with pm_run_json(). */
 	void (*summary)(struct pm_run *run, const struct pm_snapshot *snap);
+	/*
+	 * Optional.  Programs whose name starts with @shared_prefix are also
+	 * loaded in the modes of @shared_modes (bit 1 << PM_MODE_*), their
+	 * hooks checked by their own SEC() (e.g. fentry programs on
+	 * functions the series' events do not replace).  Programs named in
+	 * @optional (NULL-terminated) may be missing: the mode is still
+	 * used without them (bpf_program__autoload() then says false).
+	 */
+	const char *shared_prefix;
+	unsigned int shared_modes;
+	const char *const *optional;
+	/* Optional: declare the tracer's record kinds once the log is open (-w). */
+	int (*log_begin)(struct pm_run *run, struct pm_log_writer *w);
 };
 
 /* The tracer's loader calls this from main() and returns what it returns. */
@@ -120,6 +133,8 @@ void *pm_run_skel(const struct pm_run *run);
 enum pm_mode pm_run_mode(const struct pm_run *run);
 bool pm_run_json(const struct pm_run *run);
 const char *pm_run_kernel(const struct pm_run *run);
+/* The event log (-w), or NULL: for pm_log_event() of declared kinds. */
+struct pm_log_writer *pm_run_log(struct pm_run *run);
 /* Add a stage slice to the event log (-w); nothing without one. */
 void pm_run_slice(struct pm_run *run, const struct pm_slice *s);
 

@@ -30,7 +30,7 @@ expect() {
 }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-for t in migratevma tpcheck bpfsmoke hmmbench pmstat zsstress; do
+for t in migratevma zsmigrate tpcheck bpfsmoke hmmbench pmstat zsstress; do
 	if [ ! -x "$B/$t" ]; then
 		fail "$t: built" "no $B/$t (make bpf tools)"
 		continue
@@ -50,6 +50,27 @@ expect "migratevma -- CMD: usage error is 125, not CMD's" 125 "unrecognized opti
 expect "migratevma -p and -- CMD exclude each other (125)" 125 "exclude" \
 	"$B/migratevma" -p 1 -- true
 expect "migratevma: -w's argument may be --" 2 "invalid interval" "$B/migratevma" -w -- 1x
+# zsmigrate: the same framework, its own options and messages.
+expect "zsmigrate: bad interval, exit 2" 2 "invalid interval" "$B/zsmigrate" 0
+expect "zsmigrate: bad count, exit 2" 2 "invalid count" "$B/zsmigrate" 1 0
+expect "zsmigrate: bad hook mode, exit 2" 2 "invalid hook mode" "$B/zsmigrate" -H tracepoint
+expect "zsmigrate: -C without -p, exit 2" 2 "needs -p" "$B/zsmigrate" -C
+expect "zsmigrate: bad pid, exit 2" 2 "invalid PID" "$B/zsmigrate" -p 0
+expect "zsmigrate --json -- CMD: usage error is 125" 125 "unexpected argument" \
+	"$B/zsmigrate" --json 1 2 3 -- true
+expect "zsmigrate: --help names every summary line" 0 "race reports:" "$B/zsmigrate" --help
+expect "zsmigrate: not root, exit 1" 1 "needs root" nobody "$B/zsmigrate"
+expect "zsmigrate -- CMD: not root, exit 125" 125 "needs root" \
+	nobody "$B/zsmigrate" -- touch "$tmp/ran"
+# The host runs no pagemove kernel: the series' zsmalloc events are missing
+# (or there is no BTF at all); either way a named reason and exit 1.
+if [ "$(id -u)" = 0 ]; then
+	expect "zsmigrate -H tp_btf without the series: named, exit 1" 1 \
+		"no usable hooks: tp_btf: tracepoint zs_page_isolate is not in this kernel|no kernel BTF" \
+		"$B/zsmigrate" -H tp_btf
+	expect "zsmigrate -H tp_btf -- CMD without the series: 125, CMD not run" 125 \
+		"no usable hooks|no kernel BTF" "$B/zsmigrate" -H tp_btf -- touch "$tmp/ran"
+fi
 expect "hmmbench: zero size, exit 2" 2 "invalid size" "$B/hmmbench" -s 0
 expect "hmmbench: missing device, exit 1" 1 "cannot open /nonexistent" "$B/hmmbench" -d /nonexistent
 expect "tpcheck -- CMD: usage error is 125" 125 "invalid option" "$B/tpcheck" -Z -- true

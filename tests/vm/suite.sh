@@ -4,7 +4,7 @@
 # checks, then the tree's hmm-tests -- on the patched kernel inside the
 # tracepoint checks of tests/vm/events.sh, which also run the zsmalloc and
 # balloon workloads -- then each tracer against its workload (migratevma
-# with hmmbench, zsmigrate with zsstress).  Prints PASS:/FAIL: lines for the host.
+# with hmmbench, zsmigrate with zram and with zsstress).  Prints PASS:/FAIL: lines for the host.
 #
 # usage: suite.sh EXPECTED_RELEASE EXPECTED_UTS_VERSION
 set -u
@@ -23,6 +23,8 @@ else
 fi
 # The tracers, each against its workload.
 bash "$here/migratevma.sh"
+failed=$((failed + $?))
+bash "$here/zsmigrate.sh"
 failed=$((failed + $?))
 # zsstress with migration forced, zsmigrate attached: no race on a clean kernel.
 bash "$here/zsstress.sh" clean
