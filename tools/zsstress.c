@@ -73,9 +73,11 @@ static struct env {
 	int force;
 	int inject;
 	int seed;
+	int reads;		/* % of mixed-phase operations that read */
 	bool verbose;
 } env = { .size_mib = 64, .threads = 4, .seconds = 10, .interval_ms = 100,
-	  .force = F_OFFLINE | F_COMPACT | F_ZRAM_COMPACT, .seed = 1 };
+	  .force = F_OFFLINE | F_COMPACT | F_ZRAM_COMPACT, .seed = 1,
+	  .reads = 50 };
 
 const char *argp_program_version = "zsstress 0.1";
 static const char doc[] =
@@ -98,13 +100,14 @@ static const char doc[] =
 	"    zsstress -d /dev/zram0 -F compact   # a zram device set up already\n"
 	"    zsstress -F none -s 5            # no forced migration\n"
 	"    zsstress -F offline -i 0         # offline blocks back to back\n"
+	"    zsstress -S 8 --reads 90         # small and read-mostly\n"
 	"    truncate -s 8M f; zsstress -d f -F none   # a file: no root needed\n"
 	"    zsstress --inject 1 -F none      # one corrupt page: must exit 1\n"
 	"\n"
 	"EXIT STATUS: 0 every read verified, 1 a verification failure or a runtime\n"
 	"error, 2 usage error.\n";
 
-enum { OPT_INJECT = 1000, OPT_SEED };
+enum { OPT_INJECT = 1000, OPT_SEED, OPT_READS };
 static const struct argp_option opts[] = {
 	{ "device", 'd', "DEV", 0,
 	  "block device or file to use (default: hot-add a zram device for the run)", 0 },
@@ -120,6 +123,9 @@ static const struct argp_option opts[] = {
 	  "write N pages with a flipped byte behind the model's back (tests the verification: "
 	  "the run must fail)", 0 },
 	{ "seed", OPT_SEED, "N", 0, "random seed (default 1)", 0 },
+	{ "reads", OPT_READS, "PCT", 0,
+	  "percent of mixed-phase operations that read (default 50; of the rest, 1 in 10 "
+	  "discards, the others write)", 0 },
 	{ "verbose", 'v', NULL, 0, "say what the forcing thread does", 0 },
 	TOOL_HELP_OPTION,
 	{},
@@ -186,6 +192,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SEED:
 		if (tool_parse_int(arg, 0, 1 << 30, &env.seed))
 			argp_error(state, "invalid seed: %s", arg);
+		break;
+	case OPT_READS:
+		if (tool_parse_int(arg, 0, 100, &env.reads))
+			argp_error(state, "invalid read percentage: %s", arg);
 		break;
 	case 'v':
 		env.verbose = true;
@@ -677,13 +687,13 @@ static void *io_thread(void *arg)
 		size_t pg = own_page(t, splitmix(&t->rng) % n);
 		unsigned op = splitmix(&t->rng) % 100;
 
-		if (op < 45) {
-			do_write(t, pg, pick_kind(t));
+		if (op < (unsigned)env.reads) {
+			do_read(t, pg);
 			t->mixed_bytes += PAGE;
-		} else if (op < 50) {
+		} else if (op % 10 == 0) {
 			do_discard(t, pg);
 		} else {
-			do_read(t, pg);
+			do_write(t, pg, pick_kind(t));
 			t->mixed_bytes += PAGE;
 		}
 		t->mixed++;

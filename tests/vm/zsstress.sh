@@ -29,8 +29,12 @@ out=${PAGEMOVE_OUT:?}
 failed=0
 . "$here/lib.sh"
 B=$top/build/bin
-# TCG is slow: a small device, two I/O threads, 20 s of mixed I/O.
-ZS_ARGS=${ZSSTRESS_ARGS:--t 2 -s 20 -S 24 -i 50}
+# TCG is slow: a small device, two I/O threads, 15 s of mixed I/O.
+ZS_ARGS=${ZSSTRESS_ARGS:--t 2 -s 15 -S 24 -i 50}
+# The planted race and its control, the same workload: a reader must look
+# up an object of the zspage in the 2 ms the migration leaves it unlocked,
+# so a smaller device and mostly reads (20 s: about 7500 migrations).
+ZSRACE_ARGS=${ZSRACE_ARGS:--t 2 -s 20 -S 8 --reads 90 -i 20}
 # The checks of /work/helpers/zsmigrate-checks.md that the planted race
 # (zsrace-2-migrate-unlock-early.patch) breaks: a reader holding the
 # zspage read lock sees its handle move, inside zs_obj_read_begin() (its
@@ -75,7 +79,9 @@ run_mode() {
 			set_param planted_race "$([ "$mode" = race ] && echo Y || echo N)" || return ;;
 	*) fail "zsstress.sh: mode $mode" "unknown (clean, control, race)"; return ;;
 	esac
-	echo "zsstress: $mode run on $kernel ($(uname -r)); zsstress $ZS_ARGS"
+	local args=$ZS_ARGS
+	[ "$mode" = clean ] || args=$ZSRACE_ARGS
+	echo "zsstress: $mode run on $kernel ($(uname -r)); zsstress $args"
 	# The independent count, a program of its own: zs_page_migrate()
 	# returns (fexit), those returning 0, and those that found no zspage
 	# (fentry: freed while isolated, returns 0 without moving).
@@ -95,7 +101,7 @@ run_mode() {
 	else
 		fail "$mode: zsmigrate built" "no $B/zsmigrate"
 	fi
-	"$B/zsstress" $ZS_ARGS >"$out/$tag.txt" 2>&1
+	"$B/zsstress" $args >"$out/$tag.txt" 2>&1
 	rc=$?
 	if [ $zmpid != 0 ]; then
 		kill -INT $zmpid
