@@ -74,10 +74,11 @@ static struct env {
 	int inject;
 	int seed;
 	int reads;		/* % of mixed-phase operations that read */
+	int kinds;		/* bit mask of the kinds written (1 << K_*) */
 	bool verbose;
 } env = { .size_mib = 64, .threads = 4, .seconds = 10, .interval_ms = 100,
 	  .force = F_OFFLINE | F_COMPACT | F_ZRAM_COMPACT, .seed = 1,
-	  .reads = 50 };
+	  .reads = 50, .kinds = (1 << K_NR) - 2 };
 
 const char *argp_program_version = "zsstress 0.1";
 static const char doc[] =
@@ -100,14 +101,14 @@ static const char doc[] =
 	"    zsstress -d /dev/zram0 -F compact   # a zram device set up already\n"
 	"    zsstress -F none -s 5            # no forced migration\n"
 	"    zsstress -F offline -i 0         # offline blocks back to back\n"
-	"    zsstress -S 8 --reads 90         # small and read-mostly\n"
+	"    zsstress -S 8 --reads 90 --kinds text   # few zspages, many objects each\n"
 	"    truncate -s 8M f; zsstress -d f -F none   # a file: no root needed\n"
 	"    zsstress --inject 1 -F none      # one corrupt page: must exit 1\n"
 	"\n"
 	"EXIT STATUS: 0 every read verified, 1 a verification failure or a runtime\n"
 	"error, 2 usage error.\n";
 
-enum { OPT_INJECT = 1000, OPT_SEED, OPT_READS };
+enum { OPT_INJECT = 1000, OPT_SEED, OPT_READS, OPT_KINDS };
 static const struct argp_option opts[] = {
 	{ "device", 'd', "DEV", 0,
 	  "block device or file to use (default: hot-add a zram device for the run)", 0 },
@@ -123,6 +124,8 @@ static const struct argp_option opts[] = {
 	  "write N pages with a flipped byte behind the model's back (tests the verification: "
 	  "the run must fail)", 0 },
 	{ "seed", OPT_SEED, "N", 0, "random seed (default 1)", 0 },
+	{ "kinds", OPT_KINDS, "LIST", 0,
+	  "kinds of page written, comma-separated: random, text, mid, same (default all)", 0 },
 	{ "reads", OPT_READS, "PCT", 0,
 	  "percent of mixed-phase operations that read (default 50; of the rest, 1 in 10 "
 	  "discards, the others write)", 0 },
@@ -193,6 +196,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (tool_parse_int(arg, 0, 1 << 30, &env.seed))
 			argp_error(state, "invalid seed: %s", arg);
 		break;
+	case OPT_KINDS: {
+		char buf[128], *tok, *save = NULL;
+		int k;
+
+		env.kinds = 0;
+		if (strlen(arg) >= sizeof(buf))
+			argp_error(state, "invalid kinds: %s", arg);
+		strcpy(buf, arg);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (k = K_RANDOM; k < K_NR && strcmp(tok, kind_names[k]); k++)
+				;
+			if (k == K_NR)
+				argp_error(state, "invalid kind: %s (random, text, mid, same)", tok);
+			env.kinds |= 1 << k;
+		}
+		if (!env.kinds)
+			argp_error(state, "no kind in: %s", arg);
+		break;
+	}
 	case OPT_READS:
 		if (tool_parse_int(arg, 0, 100, &env.reads))
 			argp_error(state, "invalid read percentage: %s", arg);
@@ -657,7 +679,12 @@ static int do_read(struct thread *t, size_t pg)
 
 static enum kind pick_kind(struct thread *t)
 {
-	return (enum kind)(1 + splitmix(&t->rng) % (K_NR - 1));
+	enum kind k;
+
+	do
+		k = (enum kind)(1 + splitmix(&t->rng) % (K_NR - 1));
+	while (!(env.kinds & (1 << k)));
+	return k;
 }
 
 /* Thread @t owns pages idx, idx + threads, idx + 2 * threads, ... */
