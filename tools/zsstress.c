@@ -75,6 +75,7 @@ static struct env {
 	int seed;
 	int reads;		/* % of mixed-phase operations that read */
 	int kinds;		/* bit mask of the kinds written (1 << K_*) */
+	int hot;		/* 9 of 10 reads go to the first HOT pages */
 	bool verbose;
 } env = { .size_mib = 64, .threads = 4, .seconds = 10, .interval_ms = 100,
 	  .force = F_OFFLINE | F_COMPACT | F_ZRAM_COMPACT, .seed = 1,
@@ -102,13 +103,14 @@ static const char doc[] =
 	"    zsstress -F none -s 5            # no forced migration\n"
 	"    zsstress -F offline -i 0         # offline blocks back to back\n"
 	"    zsstress -S 8 --reads 90 --kinds text   # few zspages, many objects each\n"
+	"    zsstress --hot 64                # most reads on 64 pages: a few zspages\n"
 	"    truncate -s 8M f; zsstress -d f -F none   # a file: no root needed\n"
 	"    zsstress --inject 1 -F none      # one corrupt page: must exit 1\n"
 	"\n"
 	"EXIT STATUS: 0 every read verified, 1 a verification failure or a runtime\n"
 	"error, 2 usage error.\n";
 
-enum { OPT_INJECT = 1000, OPT_SEED, OPT_READS, OPT_KINDS };
+enum { OPT_INJECT = 1000, OPT_SEED, OPT_READS, OPT_KINDS, OPT_HOT };
 static const struct argp_option opts[] = {
 	{ "device", 'd', "DEV", 0,
 	  "block device or file to use (default: hot-add a zram device for the run)", 0 },
@@ -126,6 +128,9 @@ static const struct argp_option opts[] = {
 	{ "seed", OPT_SEED, "N", 0, "random seed (default 1)", 0 },
 	{ "kinds", OPT_KINDS, "LIST", 0,
 	  "kinds of page written, comma-separated: random, text, mid, same (default all)", 0 },
+	{ "hot", OPT_HOT, "N", 0,
+	  "9 of 10 reads go to the first N pages of the device (each thread: its own among "
+	  "them), so that a few zspages are read all the time", 0 },
 	{ "reads", OPT_READS, "PCT", 0,
 	  "percent of mixed-phase operations that read (default 50; of the rest, 1 in 10 "
 	  "discards, the others write)", 0 },
@@ -215,6 +220,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "no kind in: %s", arg);
 		break;
 	}
+	case OPT_HOT:
+		if (tool_parse_int(arg, 0, 1 << 28, &env.hot))
+			argp_error(state, "invalid hot page count: %s", arg);
+		break;
 	case OPT_READS:
 		if (tool_parse_int(arg, 0, 100, &env.reads))
 			argp_error(state, "invalid read percentage: %s", arg);
@@ -705,8 +714,11 @@ static void *io_thread(void *arg)
 {
 	struct thread *t = arg;
 	size_t i, n = own_count(t);
+	size_t hot = env.hot ? ((size_t)env.hot + (size_t)env.threads - 1) / (size_t)env.threads : 0;
 	int injected = 0;
 
+	if (hot > n)
+		hot = n;
 	for (i = 0; i < n && !tool_exiting; i++)
 		do_write(t, own_page(t, i), pick_kind(t));
 	pthread_barrier_wait(&barrier);
@@ -715,6 +727,8 @@ static void *io_thread(void *arg)
 		unsigned op = splitmix(&t->rng) % 100;
 
 		if (op < (unsigned)env.reads) {
+			if (hot && splitmix(&t->rng) % 10)
+				pg = own_page(t, splitmix(&t->rng) % hot);
 			do_read(t, pg);
 			t->mixed_bytes += PAGE;
 		} else if (op % 10 == 0) {

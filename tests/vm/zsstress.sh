@@ -40,7 +40,11 @@ ZS_ARGS=${ZSSTRESS_ARGS:--t 2 -s 15 -S 24 -i 50}
 # runs back to back, alone: compaction (compact_memory's scans; zram's,
 # which waits for class->lock with pool->lock held, stalling every reader)
 # would take the time.
+# The race shows a few times in 20 s (1, 1, 6, 2, 2 reports in five runs:
+# single-threaded TCG runs one vCPU at a time), so the race run lasts 45 s.
+# (--hot 64, most reads on a few zspages, made it 0: those were busy.)
 ZSRACE_ARGS=${ZSRACE_ARGS:--t 2 -s 20 -S 8 --reads 90 --kinds text -F offline -i 0}
+ZSRACE_SECONDS=${ZSRACE_SECONDS:-45}
 # The checks of /work/helpers/zsmigrate-checks.md that the planted race
 # (zsrace-2-migrate-unlock-early.patch) breaks: a reader holding the
 # zspage read lock sees its handle move, inside zs_obj_read_begin() (its
@@ -87,6 +91,7 @@ run_mode() {
 	esac
 	local args=$ZS_ARGS
 	[ "$mode" = clean ] || args=$ZSRACE_ARGS
+	[ "$mode" = race ] && args="$args -s $ZSRACE_SECONDS"
 	echo "zsstress: $mode run on $kernel ($(uname -r)); zsstress $args"
 	# The independent count, a program of its own: zs_page_migrate()
 	# returns (fexit), those returning 0, and those that found no zspage
