@@ -142,7 +142,8 @@ run_mode() {
 		# The oracle that does not trust the tracer: what it saw is
 		# information, not the verdict (a lost write needs a writer in
 		# the window; a reader of the old page reads the right bytes).
-		echo "  zsstress on the planted race: exit $rc, verify_failures ${vf:-?}"
+		echo "  zsstress on the planted race: exit $rc, verify_failures ${vf:-?}," \
+			"read errors $(grep -c '^zsstress: read page .*: ' "$out/$tag.txt")"
 	else
 		check_eq "$mode: zsstress exit status" "$rc" 0
 		check_eq "$mode: zsstress verification failures" "${vf:-none}" 0
