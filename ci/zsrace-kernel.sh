@@ -21,6 +21,8 @@ mapfile -t plants < <(find "$PATCHES/testing" -maxdepth 1 -name 'zsrace-*.patch'
 [ ${#plants[@]} -gt 0 ] || die "no patches/testing/zsrace-*.patch"
 [ -d "$STOCK_SRC/.git" ] || die "no base tree: run 'make tree' first"
 [ -f "$PATCHED_SRC/obj/.config" ] || die "no $PATCHED_SRC/obj/.config: build the patched kernel first"
+# Reading the patched tree never writes to it (no index refresh).
+export GIT_OPTIONAL_LOCKS=0
 head=$(git -C "$PATCHED_SRC" rev-parse HEAD)
 want=$( { echo "$head"; cat "${plants[@]}"; } | sha256sum | cut -d' ' -f1)
 
