@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels zsrace-kernel vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
 	bench balloon-table export-series clean distclean
 
@@ -51,6 +51,7 @@ help:
 	@echo '  make tree            unpack pinned v7.3-rc7 into build/linux-stock (git, base from patches/BASE)'
 	@echo '  make series          build/linux-pagemove = base + git am patches/*.patch'
 	@echo '  make kernel [KERNEL=stock|patched]   configure (kconfig/) and build with ccache'
+	@echo '  make zsrace-kernel   the patched kernel + patches/testing/zsrace-* (planted race, control)'
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
@@ -82,6 +83,12 @@ series: tree
 kernel: $(if $(filter stock,$(KERNEL)),tree,series)
 	@bash ci/kernel.sh $(KERNEL)
 
+# The third kernel: series + patches/testing/zsrace-*.patch (zsmigrate's
+# planted race and its control), build/linux-zsrace; only mm/zsmalloc.o
+# misses ccache.  Needs the patched kernel built.
+zsrace-kernel: series
+	@bash ci/zsrace-kernel.sh
+
 kernels:
 	@$(MAKE) --no-print-directory kernel KERNEL=stock
 	@$(MAKE) --no-print-directory kernel KERNEL=patched
@@ -111,7 +118,7 @@ bpf: $(foreach p,$(BPF_PROGS),$(BPFOUT)/$(p).skel.h)
 # Tracers are built on the framework (tools/tracer.c, bpf/tracer.bpf.h);
 # the other tools share only tools/toolutil.c and lib/.
 TRACERS := migratevma zsmigrate balloonlat
-TOOLS := bpfsmoke tpcheck hmmbench pmstat balloonctl $(TRACERS)
+TOOLS := bpfsmoke tpcheck hmmbench pmstat balloonctl zsstress $(TRACERS)
 TOOLUTIL := tools/toolutil.c tools/toolutil.h
 FRAMEWORK := tools/tracer.c tools/tracer.h $(TOOLUTIL)
 LIB_HDRS := $(wildcard lib/*.h include/pagemove/*.h)
@@ -145,8 +152,13 @@ tools: $(addprefix $(BIN)/,$(TOOLS))
 
 # Host side, no VM: every tool's -h/--help and exit codes, pmstat's medians;
 # balloonctl against a misbehaving fake QEMU (tests/tools/fakeqmp.py).
-tools-test: tools $(BUILD)/unit/balloonctl
+tools-test: tools $(BUILD)/unit/balloonctl $(BUILD)/unit/zsstress
 	@rc=0; bash tests/tools/cli.sh || rc=1; bash tests/tools/balloonctl.sh || rc=1; exit $$rc
+
+# zsstress under ASan and UBSan, for tools-test (its verification on a file).
+$(BUILD)/unit/zsstress: tools/zsstress.c $(TOOLUTIL) $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Ilib $< tools/toolutil.c $(LIB_SRCS) -o $@ $(LDLIBS_BPF) -lm
 
 # The analysis CLI: lib/ only, no libbpf (DESIGN.md: analysis/ -> lib/).
 # analysis/analysis.c holds each subcommand's core (also fuzzed).

@@ -12,8 +12,8 @@ STEP=bench
 . "$(dirname "$0")/lib.sh"
 
 rounds=${ROUNDS:-5}
-# BENCH="hmm migratevma zsballoon analysis size" (the default) or a subset.
-parts=" ${BENCH:-hmm migratevma zsballoon analysis size} "
+# BENCH="hmm migratevma zsmigrate zsballoon analysis size" (the default) or a subset.
+parts=" ${BENCH:-hmm migratevma zsmigrate zsballoon analysis size} "
 want() { [[ $parts == *" $1 "* ]]; }
 out=$BUILD/bench
 mkdir -p "$out"
@@ -93,6 +93,36 @@ awk '
 		printf "%-8s %-7s %10d %14.1f %16.1f %8.2f%%\n", f["kernel"], f["hooks"], f["migrations"], f["bpf_ns"] / 1e6, f["bpf_ns"] / 1e3 / f["migrations"], 100 * f["bpf_ns"] / f["ioctl_ns"]
 	}' "$out/migratevma-cost.log" | tee -a "$out/migratevma-cost.txt"
 log "migratevma overhead (goal: traced >= 98% of untraced, i.e. BPF time <= 2% of the ioctls'); table in $out/migratevma-cost.txt"
+fi
+
+if want zsmigrate; then
+# zsmigrate's cost: zsstress's zram ops/s without and with the detector
+# attached, alternating, while offlining migrates zspages back to back
+# (tests/bench/zsmigrate-cost.sh), and its BPF time per migration.
+in_vms zsmigrate-cost.sh "$out/zsmigrate-cost.log" "bench-zs "
+awk '/^bench-zs / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		print f["kernel"] "|" f["tracer"], f["ops_per_s"]
+		print f["kernel"] "|" f["tracer"] "|mig", f["migrations"]
+	}' "$out/zsmigrate-cost.log" | "$PMSTAT" >"$out/zsmigrate-cost.stats" || die "pmstat failed"
+awk '{ split($1, k, "|"); n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5
+	if (k[2] != "off" && k[3] == "") order[++m] = $1 }
+	END {
+		printf "%-8s %-7s %5s %26s %26s %8s %14s\n", "kernel", "hooks", "runs", "untraced ops/s (min-max)", "traced ops/s (min-max)", "ratio", "migrations/run"
+		for (i = 1; i <= m; i++) {
+			split(order[i], k, "|"); off = k[1] "|off"
+			if (!n[off]) continue
+			printf "%-8s %-7s %5d %10.1f (%6.1f-%6.1f) %10.1f (%6.1f-%6.1f) %7.1f%% %6d vs %6d\n", k[1], k[2], n[order[i]], med[off], lo[off], hi[off], med[order[i]], lo[order[i]], hi[order[i]], 100 * med[order[i]] / med[off], med[order[i] "|mig"], med[off "|mig"]
+		}
+	}' "$out/zsmigrate-cost.stats" | tee "$out/zsmigrate-cost.txt"
+awk '
+	/^bench-zs-bpf / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		if (!hdr++)
+			printf "\n%-8s %-7s %10s %14s %18s %16s\n", "kernel", "hooks", "migrations", "BPF time ms", "BPF us/migration", "of mixed phase"
+		printf "%-8s %-7s %10d %14.1f %18.1f %15.2f%%\n", f["kernel"], f["hooks"], f["migrations"], f["bpf_ns"] / 1e6, f["migrations"] ? f["bpf_ns"] / 1e3 / f["migrations"] : 0, f["run_ns"] ? 100 * f["bpf_ns"] / f["run_ns"] : 0
+	}' "$out/zsmigrate-cost.log" | tee -a "$out/zsmigrate-cost.txt"
+log "zsmigrate overhead on zram I/O under forced migration (goal: traced >= 98% of untraced); table in $out/zsmigrate-cost.txt"
 fi
 
 if want zsballoon; then

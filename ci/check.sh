@@ -124,6 +124,19 @@ step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock --
 	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \
 	"$BUILD/vm/out/hmm-tests-patched.tap"
 
+# zsmigrate against a planted race: the third kernel (series +
+# patches/testing/zsrace-*.patch; ccache serves all but mm/zsmalloc.o), one
+# boot: the delay-only control (0 reports), then the race (>= 1 report).
+vm_zsrace() {
+	PAGEMOVE_OUT=$BUILD/vm/out PAGEMOVE_OBJ=$BUILD/linux-zsrace/obj \
+		bash "$TOP/ci/vm.sh" -k patched -m 2G -c 2 -t 1200 -- \
+		PAGEMOVE_KERNEL=zsrace bash "$TOP/tests/vm/zsstress.sh" control race
+}
+step kzsrace "make zsrace-kernel: the series + the planted race and its control build" \
+	kpatched -- bash "$TOP/ci/zsrace-kernel.sh"
+suite vmzsrace "vm zsrace: zsmigrate reports the planted race, not the delay-only control" \
+	"$logdir/vm-zsrace.log" kzsrace tools -- vm_zsrace
+
 printf '\nmake check took %ds\n' $(( $(date +%s) - t0 ))
 # A check a sub-suite could not run is a counted SKIP (its "SKIP:" line
 # says why), never left out of this line.

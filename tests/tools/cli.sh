@@ -30,7 +30,7 @@ expect() {
 }
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-for t in migratevma zsmigrate balloonlat tpcheck bpfsmoke hmmbench pmstat balloonctl; do
+for t in migratevma zsmigrate balloonlat tpcheck bpfsmoke hmmbench pmstat balloonctl zsstress; do
 	if [ ! -x "$B/$t" ]; then
 		fail "$t: built" "no $B/$t (make bpf tools)"
 		continue
@@ -115,5 +115,37 @@ check_eq "pmstat: one value" "$(echo 'x 7' | "$B/pmstat")" "x 1 7 7 7"
 expect "pmstat: a line without a number, exit 1 naming the line" 1 "line 2" \
 	sh -c "printf 'a 1\na b\n' | '$B/pmstat'"
 expect "pmstat: trailing junk is an error" 1 "line 1" sh -c "echo 'a 1 2' | '$B/pmstat'"
+# zsstress on a file (no root, no zram): its own verification, under ASan
+# and UBSan; --inject corrupts pages behind its back, each must be found.
+Z=${PAGEMOVE_ZSSTRESS:-$here/../../build/unit/zsstress}
+if [ -x "$Z" ]; then
+	truncate -s 4M "$tmp/zs.img"
+	o=$("$Z" -d "$tmp/zs.img" -F none -s 1 -t 3 2>&1)
+	rc=$?
+	line=$(grep '^zsstress: ops ' <<<"$o")
+	if [ $rc = 0 ] && grep -q ' verify_failures 0$' <<<"$line" &&
+	   [ "$(sed -n 's/.* verified \([0-9]*\) .*/\1/p' <<<"$line")" -gt 1024 ] 2>/dev/null; then
+		pass "zsstress on a file: every read verified, exit 0 ($line)"
+	else
+		fail "zsstress on a file: every read verified, exit 0" "exit $rc: $(tail -n 3 <<<"$o")"
+	fi
+	o=$("$Z" -d "$tmp/zs.img" -F none -s 1 -t 3 --inject 3 2>&1)
+	rc=$?
+	n=$(grep -c '^zsstress: VERIFY FAILED page .* (checksum)' <<<"$o")
+	if [ $rc = 1 ] && [ "$n" = 3 ] && grep -q ' verify_failures 3$' <<<"$o"; then
+		pass "zsstress --inject 3: 3 corrupt pages found, exit 1"
+	else
+		fail "zsstress --inject 3: 3 corrupt pages found, exit 1" \
+			"exit $rc, $n VERIFY FAILED lines: $(tail -n 3 <<<"$o")"
+	fi
+	expect "zsstress: -d of a missing file, exit 1" 1 "cannot open" \
+		"$Z" -d "$tmp/none" -F none -s 0
+	expect "zsstress: bad forcing list, exit 2" 2 "invalid forcing list" "$Z" -F magic
+	expect "zsstress: more threads than pages, exit 1" 1 "fewer than" \
+		"$Z" -d "$tmp/zs.img" -n 2 -t 3 -F none -s 0
+	expect "zsstress: zram set-up needs root, exit 1" 1 "needs root" nobody "$Z" -s 0
+else
+	fail "zsstress (ASan, UBSan): built" "no $Z (make tools-test builds it)"
+fi
 echo "tools cli: $failed failed"
 exit $failed

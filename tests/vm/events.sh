@@ -194,19 +194,7 @@ acct_one() {
 # but compacted through its compact file.  Then the movable blocks are
 # offlined, which migrates every zspage in them, while a reader keeps
 # some zspages read-locked (busy migrations, putbacks).
-M=/sys/devices/system/memory
-movable=()
-for b in $(ls -d $M/memory[0-9]* | sort -V | tail -n 5); do
-	echo offline >"$b/state" 2>/dev/null && movable+=("$b")
-done
-for b in "${movable[@]}"; do
-	echo online_movable >"$b/state" || fail "online_movable $(basename "$b")" "refused"
-done
-if [ ${#movable[@]} -gt 0 ]; then
-	pass "${#movable[@]} memory blocks made ZONE_MOVABLE for the zspages"
-else
-	fail "memory blocks made ZONE_MOVABLE" "no block could be offlined"
-fi
+make_movable 5
 # offline_movable WHAT: offline each movable block and bring it back.
 offline_movable() {
 	local b bad=0

@@ -35,3 +35,23 @@ wait_vmstat() {
 	done
 	return 1
 }
+# make_movable N: the top N memory blocks become ZONE_MOVABLE (offlined,
+# then onlined movable; blocks already there are cycled again), listed in
+# the array "movable".  zsmalloc's movable allocations go there first, and
+# offlining such a block migrates every zspage in it: deterministic, where
+# memory compaction reaches zspages only by luck.
+make_movable() {
+	local b M=/sys/devices/system/memory
+	movable=()
+	for b in $(ls -d $M/memory[0-9]* | sort -V | tail -n "$1"); do
+		echo offline >"$b/state" 2>/dev/null && movable+=("$b")
+	done
+	for b in "${movable[@]}"; do
+		echo online_movable >"$b/state" || fail "online_movable $(basename "$b")" "refused"
+	done
+	if [ ${#movable[@]} -gt 0 ]; then
+		pass "${#movable[@]} memory blocks made ZONE_MOVABLE for the zspages"
+	else
+		fail "memory blocks made ZONE_MOVABLE" "no block could be offlined"
+	fi
+}

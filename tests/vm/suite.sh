@@ -4,7 +4,7 @@
 # checks, then the tree's hmm-tests -- on the patched kernel inside the
 # tracepoint checks of tests/vm/events.sh, which also run the zsmalloc and
 # balloon workloads -- then each tracer against its workload (migratevma
-# with hmmbench, zsmigrate with zram).  Prints PASS:/FAIL: lines for the host.
+# with hmmbench, zsmigrate with zram and with zsstress).  Prints PASS:/FAIL: lines for the host.
 #
 # usage: suite.sh EXPECTED_RELEASE EXPECTED_UTS_VERSION
 set -u
@@ -25,5 +25,8 @@ fi
 bash "$here/migratevma.sh"
 failed=$((failed + $?))
 bash "$here/zsmigrate.sh"
+failed=$((failed + $?))
+# zsstress with migration forced, zsmigrate attached: no race on a clean kernel.
+bash "$here/zsstress.sh" clean
 failed=$((failed + $?))
 exit $failed
