@@ -36,7 +36,7 @@ endif
 
 .PHONY: help deps tree series kernel kernels vm bpf tools tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
-	bench export-series clean distclean
+	bench export-series qemu clean distclean
 
 help:
 	@echo 'pagemove — tracepoints, BPF tracers and analysis for Linux page movers'
@@ -60,8 +60,9 @@ help:
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
 	@echo '  make fuzz            libFuzzer on the log reader and every pagemove subcommand (FUZZ_SECONDS=30)'
 	@echo '  make config-matrix   the series in tracing-off, modules (modpost), no-balloon-migration, i386 configs'
-	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
+	@echo '  make bench           stock vs patched: migration cost of the tracepoints, balloon speed (ROUNDS=5)'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
+	@echo '  make qemu            the balloon companion: patches/qemu/ on bookworm'"'"'s QEMU 7.2, in build/qemu'
 	@echo
 	@echo 'Examples:'
 	@echo "  make vm CMD='uname -r; cat /sys/block/zram0/mm_stat'"
@@ -214,6 +215,10 @@ bench: selftests analysis $(BUILD)/bench/mklog
 $(BUILD)/bench/mklog: tests/bench/mklog.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+
+# The QEMU balloon companion (patches/qemu/), out of the tree, cached.
+qemu: deps
+	@bash ci/qemu.sh
 
 # Regenerate patches/ from the branch developed in build/linux-pagemove.
 export-series:

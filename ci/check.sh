@@ -114,6 +114,8 @@ suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma" "$logd
 	kpatched tools selftests -- vm_suite patched "$logdir/vm-patched.log"
 suite vmstock "vm stock: smoke, hmm-tests, migratevma" "$logdir/vm-stock.log" \
 	kstock tools selftests -- vm_suite stock "$logdir/vm-stock.log"
+suite vmballoon "vm patched: balloon with deflate-on-oom, the OOM notifier deflates" \
+	"$logdir/vm-balloon-oom.log" kpatched -- vm_balloon_oom "$logdir/vm-balloon-oom.log"
 step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock -- \
 	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \
 	"$BUILD/vm/out/hmm-tests-patched.tap"
