@@ -36,7 +36,7 @@ endif
 
 .PHONY: help deps tree series kernel kernels zsrace-kernel vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
-	bench balloon-table export-series clean distclean
+	bench balloon-table export-series qemu clean distclean
 
 help:
 	@echo 'pagemove — tracepoints, BPF tracers and analysis for Linux page movers'
@@ -62,10 +62,11 @@ help:
 	@echo '  make unit            C unit tests (lib/), under ASan and UBSan'
 	@echo '  make fuzz            libFuzzer on the log reader, every pagemove subcommand, balloonctl'"'"'s QMP replies (FUZZ_SECONDS=30 each)'
 	@echo '  make config-matrix   the series in tracing-off, modules (modpost), no-balloon-migration, i386 configs'
-	@echo '  make bench           stock vs patched: migration cost of the tracepoints (ROUNDS=5)'
+	@echo '  make bench           stock vs patched: migration cost of the tracepoints, balloon speed (ROUNDS=5)'
 	@echo '  make balloon-table   seed 001'"'"'s balloon latency table, stock and patched, inflate and deflate'
 	@echo '                       (BALLOON_GUEST=8G BALLOON_TO=7G ROUNDS=3 KERNELS="stock patched")'
 	@echo '  make export-series   regenerate patches/ from build/linux-pagemove (branch pagemove)'
+	@echo '  make qemu            the balloon companion: patches/qemu/ on bookworm'"'"'s QEMU 7.2, in build/qemu'
 	@echo
 	@echo 'Examples:'
 	@echo "  make vm CMD='uname -r; cat /sys/block/zram0/mm_stat'"
@@ -260,6 +261,10 @@ bench: selftests analysis $(BUILD)/bench/mklog
 $(BUILD)/bench/mklog: tests/bench/mklog.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ilib $< $(LIB_SRCS) -o $@ -lm
+
+# The QEMU balloon companion (patches/qemu/), out of the tree, cached.
+qemu: deps
+	@bash ci/qemu.sh
 
 # Regenerate patches/ from the branch developed in build/linux-pagemove.
 export-series:

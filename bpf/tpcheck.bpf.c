@@ -538,8 +538,14 @@ int BPF_PROG(tp_vb_batch_end, struct virtio_balloon *vb, int op,
 }
 SEC("raw_tp/virtio_balloon_alloc_fail")
 int BPF_PROG(tp_vb_alloc_fail) { INC(tp_vb_alloc_fail); return 0; }
+/*
+ * One event per buffer (at most 256 pfns, the limit Firecracker and
+ * cloud-hypervisor enforce); the driver queues up to 16 before one kick.
+ */
+#define VB_PFNS_PER_DESC	256
 SEC("raw_tp/virtio_balloon_tell_host_begin")
-int BPF_PROG(tp_vb_tell_begin, struct virtio_balloon *vb, struct virtqueue *vq)
+int BPF_PROG(tp_vb_tell_begin, struct virtio_balloon *vb, struct virtqueue *vq,
+	     const __u32 *pfns, unsigned int nr_pfns)
 {
 	unsigned int idx = BPF_CORE_READ(vq, index);
 
@@ -547,14 +553,15 @@ int BPF_PROG(tp_vb_tell_begin, struct virtio_balloon *vb, struct virtqueue *vq)
 		INC(tp_vb_tell_begin_ivq);
 	else if (idx == VB_VQ_DEFLATE)
 		INC(tp_vb_tell_begin_dvq);
+	if (nr_pfns > VB_PFNS_PER_DESC)
+		INC(tp_vb_tell_over256);
 	return 0;
 }
 SEC("raw_tp/virtio_balloon_tell_host_end")
 int BPF_PROG(tp_vb_tell_end, struct virtio_balloon *vb, struct virtqueue *vq,
-	     int err, unsigned int len)
+	     int err, unsigned int len, const __u32 *pfns, unsigned int n)
 {
 	unsigned int idx = BPF_CORE_READ(vq, index);
-	unsigned int n = BPF_CORE_READ(vb, num_pfns);
 
 	INC(tp_vb_tell_end);
 	if (err) {
@@ -600,6 +607,52 @@ int BPF_PROG(fx_vb_migratepage, struct balloon_dev_info *info, struct page *newp
 }
 SEC("fentry/balloon_page_enqueue")
 int BPF_PROG(fn_balloon_enqueue) { INC(fn_balloon_page_enqueue); return 0; }
+SEC("fexit/balloon_page_list_enqueue")
+int BPF_PROG(fx_balloon_list_enqueue, struct balloon_dev_info *info,
+	     struct list_head *pages, size_t ret)
+{
+	ADD(fx_balloon_page_list_enqueue, ret);
+	return 0;
+}
+/*
+ * The balloon's buffers as the virtio core sees them, independent of the
+ * driver's events: each one added to the inflate or deflate queue, and
+ * its length; each one the host used (virtqueue_get_buf() returning it).
+ */
+SEC("fentry/virtqueue_add_outbuf")
+int BPF_PROG(fn_vq_add_outbuf, struct virtqueue *vq, struct scatterlist *sg,
+	     unsigned int num)
+{
+	unsigned int idx = BPF_CORE_READ(vq, index);
+	const char *name = BPF_CORE_READ(vq, name);
+	char n[8] = {};
+
+	/* Only the balloon's queues: their names are the driver's. */
+	bpf_probe_read_kernel_str(n, sizeof(n), name);
+	if (idx == VB_VQ_INFLATE && !__builtin_memcmp(n, "inflate", 8))
+		INC(fn_vb_add_outbuf_ivq);
+	else if (idx == VB_VQ_DEFLATE && !__builtin_memcmp(n, "deflate", 8))
+		INC(fn_vb_add_outbuf_dvq);
+	else
+		return 0;
+	if (BPF_CORE_READ(sg, length) > VB_PFNS_PER_DESC * 4)
+		INC(fn_vb_add_outbuf_over256);
+	return 0;
+}
+SEC("fexit/virtqueue_get_buf")
+int BPF_PROG(fx_vq_get_buf, struct virtqueue *vq, unsigned int *len, void *ret)
+{
+	unsigned int idx = BPF_CORE_READ(vq, index);
+	const char *name = BPF_CORE_READ(vq, name);
+	char n[8] = {};
+
+	if (!ret || idx > VB_VQ_DEFLATE)
+		return 0;
+	bpf_probe_read_kernel_str(n, sizeof(n), name);
+	if (!__builtin_memcmp(n, "inflate", 8) || !__builtin_memcmp(n, "deflate", 8))
+		INC(fx_vb_get_buf);
+	return 0;
+}
 SEC("fexit/balloon_page_alloc")
 int BPF_PROG(fx_balloon_alloc, struct page *ret)
 {

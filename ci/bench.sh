@@ -12,8 +12,8 @@ STEP=bench
 . "$(dirname "$0")/lib.sh"
 
 rounds=${ROUNDS:-5}
-# BENCH="hmm migratevma zsmigrate zsballoon analysis size" (the default) or a subset.
-parts=" ${BENCH:-hmm migratevma zsmigrate zsballoon analysis size} "
+# BENCH="hmm migratevma zsmigrate zsballoon balloon analysis size" (the default) or a subset.
+parts=" ${BENCH:-hmm migratevma zsmigrate zsballoon balloon analysis size} "
 want() { [[ $parts == *" $1 "* ]]; }
 out=$BUILD/bench
 mkdir -p "$out"
@@ -163,6 +163,77 @@ awk '{ n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5 }
 		}
 	}' "$out/zs-balloon-cost.stats" | tee "$out/zs-balloon-cost.txt"
 log "zsmalloc/balloon paths, events off vs stock, guest CPU time under -icount (goal: cost <= 0.5%); table in $out/zs-balloon-cost.txt"
+fi
+
+if want balloon; then
+# Balloon speed (issue 14): wall time of an inflate by BALLOON_MIB (default
+# 7 GiB) of a BALLOON_MEM (8G) guest and of the deflate back, driven over
+# QMP by tests/bench/balloon-speed-host.py, ROUNDS rounds in one boot per
+# configuration: stock kernel + stock QEMU, patched kernel + stock QEMU,
+# patched kernel + the QEMU companion (build/qemu, `make qemu`) when it is
+# built.  Plain TCG, wall clock: the host's madvise work is part of it.
+# The guest checks its own counters afterwards (balloon-speed.sh).
+# Writes build/bench/balloon.{log,txt,json}; the ratios are stock / config,
+# of the medians.
+bl_log=$out/balloon.log bl_mem=${BALLOON_MEM:-8G} bl_mib=${BALLOON_MIB:-7168}
+: >"$bl_log"
+configs="stock patched"
+companion=${PAGEMOVE_QEMU_COMPANION:-$BUILD/qemu/build/qemu-system-x86_64}
+if [ -x "$companion" ]; then
+	configs="$configs patched_qemu"
+else
+	log "no QEMU companion at $companion ('make qemu'): its configuration is skipped"
+fi
+for cfg in $configs; do
+	k=${cfg%_qemu}
+	[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"
+	sock=$BUILD/vm/qmp-bench-balloon.sock vmlog=$out/balloon-$cfg.vmlog
+	done_file=$out/balloon-$cfg.done
+	rm -f "$sock" "$done_file"
+	: >"$vmlog"
+	python3 "$TOP/tests/bench/balloon-speed-host.py" "$sock" "$vmlog" "$cfg" "$rounds" \
+		"$bl_mib" "$done_file" >>"$bl_log" &
+	host=$!
+	log "$cfg: inflate by $bl_mib MiB of $bl_mem and deflate, $rounds rounds"
+	qemu=
+	[ "$cfg" = patched_qemu ] && qemu=$companion
+	PAGEMOVE_VM_QEMU=$qemu PAGEMOVE_OUT=$out bash "$TOP/ci/vm.sh" -k "$k" -m "$bl_mem" -c 2 -t 3600 -q "$sock" -- \
+		bash "$TOP/tests/bench/balloon-speed.sh" "$rounds" "$bl_mib" "$done_file" >"$vmlog" 2>&1 ||
+		log "$cfg: the VM run failed (exit $?), see $vmlog"
+	wait "$host" || log "$cfg: the QMP driver failed (see $vmlog)"
+	grep '^bench-balloon-check ' "$vmlog" | sed "s/^/$cfg: /" >>"$bl_log"
+	grep "^bench-balloon config=$cfg " "$bl_log" || true
+done
+grep -q ' bad ' "$bl_log" && log "a guest's counters disagree with the host's requests (see $bl_log)"
+awk '/^bench-balloon config=/ {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		print f["op"] "|" f["config"], f["ms"]
+	}' "$bl_log" | "$PMSTAT" >"$out/balloon.stats" || die "pmstat failed"
+python3 - "$out/balloon.stats" "$out/balloon.json" "$bl_mem" "$bl_mib" "$rounds" <<'PY' | tee "$out/balloon.txt"
+import json, sys
+stats, path, mem, mib, rounds = sys.argv[1:]
+med = {}
+print(f"{'op':8} {'config':13} {'runs':>4} {'median ms':>10} {'min-max ms':>21} {'stock/config':>12}")
+rows = []
+for line in open(stats):
+    key, n, m, lo, hi = line.split()
+    op, cfg = key.split('|')
+    med[(op, cfg)] = float(m)
+    rows.append((op, cfg, int(n), float(m), float(lo), float(hi)))
+out = {'guest_mem': mem, 'balloon_mib': int(mib), 'rounds': int(rounds),
+       'configs': {}, 'ratio': {}}
+order = {'stock': 0, 'patched': 1, 'patched_qemu': 2}
+for op, cfg, n, m, lo, hi in sorted(rows, key=lambda r: (r[0] != 'inflate', order.get(r[1], 9))):
+    base = med.get((op, 'stock'))
+    ratio = base / m if base and m else None
+    print(f"{op:8} {cfg:13} {n:4d} {m:10.1f} {lo:10.1f}-{hi:<10.1f} "
+          f"{(f'{ratio:11.2f}x' if ratio else '           -')}")
+    out['configs'].setdefault(cfg, {})[op] = {'runs': n, 'median_ms': m, 'min_ms': lo, 'max_ms': hi}
+    if cfg != 'stock' and ratio:
+        out['ratio'][f'{op}_{cfg}'] = round(ratio, 3)
+json.dump(out, open(path, 'w'), indent=1, sort_keys=True)
+PY
+log "balloon inflate/deflate wall time (goal: inflate >= 2.5x with the guest patches alone); $out/balloon.json"
 fi
 
 if want analysis; then

@@ -120,6 +120,8 @@ suite vmstock "vm stock: smoke, hmm-tests, migratevma, zsmigrate" "$logdir/vm-st
 suite balloonlat "balloonlat: pages, requests, host madvise counted independently" \
 	"$logdir/balloonlat.log" kpatched tools -- env BALLOONLAT_CHECK=1 BALLOON_GUEST=2G \
 	BALLOON_TO=256M bash "$TOP/ci/balloon-table.sh"
+suite vmballoon "vm patched: balloon with deflate-on-oom, the OOM notifier deflates" \
+	"$logdir/vm-balloon-oom.log" kpatched -- vm_balloon_oom "$logdir/vm-balloon-oom.log"
 step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock -- \
 	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \
 	"$BUILD/vm/out/hmm-tests-patched.tap"

@@ -144,11 +144,13 @@ source_exports() {
 		[ "$f" = x86 ] || ex+=(":!arch/$f")
 	done
 	(cd "$PATCHED_SRC" && git grep -h -o -E \
-		'\bEXPORT_(PER_CPU_|TRACEPOINT_|STATIC_CALL_)?SYMBOL[A-Z_]*\([[:space:]]*[A-Za-z0-9_]+([[:space:]]*##)?|\bEXPORT_STATIC_CALL(_GPL|_TRAMP|_TRAMP_GPL)?\([[:space:]]*[A-Za-z0-9_]+' \
+		'\bEXPORT_(PER_CPU_|TRACEPOINT_|STATIC_CALL_)?SYMBOL[A-Z_]*\([[:space:]]*[A-Za-z0-9_]+([[:space:]]*##)?|\bEXPORT_STATIC_CALL(_GPL|_TRAMP|_TRAMP_GPL)?\([[:space:]]*[A-Za-z0-9_]+|\b__EXPORT_THUNK\([[:space:]]*[A-Za-z0-9_]+([[:space:]]*##)?' \
 		-- . ':!tools' ':!Documentation' ':!scripts' "${ex[@]}") |
 	awk -F'(' '{
 		gsub(/[[:space:]]/, "", $2)
-		if ($2 ~ /##$/) {	# a macro pastes the rest: bpf_trace_run##x
+		# a macro pastes the rest: bpf_trace_run##x, and the x86 retpoline
+		# thunks, __x86_indirect_thunk_##reg, exported by __EXPORT_THUNK()
+		if ($2 ~ /##$/) {
 			sub(/##$/, "", $2); print "prefix:" $2
 		} else if ($1 ~ /^EXPORT_TRACEPOINT_/) {
 			print "__tracepoint_" $2; print "__traceiter_" $2

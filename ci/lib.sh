@@ -174,3 +174,24 @@ vm_suite() {	# vm_suite stock|patched LOG
 	fi
 	return $rc
 }
+
+# The balloon with deflate-on-oom=on (tests/vm/balloon-oom.sh): the host
+# inflates by 1536 MiB, the guest runs short, the OOM notifier deflates.
+vm_balloon_oom() {	# vm_balloon_oom LOG
+	local sock driver rc=0 drc=0
+	sock=$BUILD/vm/qmp-oom.sock
+	rm -f "$sock"
+	SQUEEZE_MIB=0 bash "$TOP/tests/balloon-drive.sh" "$sock" "$1" 1536 &
+	driver=$!
+	PAGEMOVE_VM_QEMU_OPTS="${PAGEMOVE_VM_QEMU_OPTS--accel tcg,thread=single} -global virtio-balloon-pci.deflate-on-oom=on" \
+		PAGEMOVE_OUT=$BUILD/vm/out bash "$TOP/ci/vm.sh" -k patched -m 2G -c 2 -t 900 -q "$sock" -- \
+		bash "$TOP/tests/vm/balloon-oom.sh" || rc=$?
+	kill "$driver" 2>/dev/null || true
+	wait "$driver" || drc=$?
+	if [ "$drc" = 0 ]; then
+		echo "PASS: host inflated and deflated the deflate-on-oom balloon over QMP"
+	else
+		echo "FAIL: host inflated and deflated the deflate-on-oom balloon over QMP: exit $drc"
+	fi
+	return $rc
+}

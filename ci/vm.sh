@@ -71,6 +71,12 @@ trap 'rm -f "$cmdfile"' EXIT
 qopts=${PAGEMOVE_VM_QEMU_OPTS--accel tcg,thread=single}
 [ -n "$qmp" ] && qopts="-qmp unix:$qmp,server=on,wait=off${qopts:+ $qopts}"
 opts=()
+# PAGEMOVE_VM_QEMU: another qemu-system-x86_64 (the balloon companion,
+# `make qemu`); it finds its firmware where the installed packages keep it.
+if [ -n "${PAGEMOVE_VM_QEMU:-}" ]; then
+	opts+=(--qemu "$PAGEMOVE_VM_QEMU")
+	qopts="-L /usr/share/qemu -L /usr/share/seabios -L /usr/lib/ipxe/qemu${qopts:+ $qopts}"
+fi
 [ -n "$qopts" ] && opts+=(--qemu-opts="$qopts")
 # PAGEMOVE_VM_VERBOSE=1: the guest's kernel console too (panics, oopses).
 [ "${PAGEMOVE_VM_VERBOSE:-0}" = 1 ] && opts+=(--verbose)

@@ -108,6 +108,7 @@
 	X(tp_vb_tell_err)				\
 	X(tp_vb_tell_pfns_ivq)				\
 	X(tp_vb_tell_pfns_dvq)				\
+	X(tp_vb_tell_over256)				\
 	X(tp_vb_target)					\
 	/* ... and the functions they sit in */		\
 	X(fn_tell_host_ivq)				\
@@ -117,7 +118,12 @@
 	X(fx_leak_balloon_pfns)				\
 	X(fx_vb_migratepage_ok)				\
 	X(fn_balloon_page_enqueue)			\
-	X(fx_balloon_page_alloc_null)
+	X(fx_balloon_page_list_enqueue)			\
+	X(fx_balloon_page_alloc_null)			\
+	X(fn_vb_add_outbuf_ivq)				\
+	X(fn_vb_add_outbuf_dvq)				\
+	X(fn_vb_add_outbuf_over256)			\
+	X(fx_vb_get_buf)
 
 /*
  * enum migrate_device_reason of include/trace/events/migrate_device.h, in
