@@ -52,6 +52,7 @@ struct guest_st {
 	__u32 tell_pfns;
 	__u32 tell_inflate;
 	__u32 pages;		/* pfns the round's requests carried */
+	__u32 tell_depth;	/* buffers of the open request not yet ended */
 };
 
 /* A request outside a round (migration) keeps its start here. */
@@ -59,6 +60,8 @@ struct tell_st {
 	__u64 t;
 	__u32 pfns;
 	__u32 inflate;
+	__u32 depth;
+	__u32 pad;
 };
 
 struct host_st {
@@ -224,19 +227,31 @@ static __always_inline void batch_begin(__u32 op)
 	st->in_batch = 1;
 }
 
-static __always_inline void tell_begin(struct virtio_balloon *vb, struct virtqueue *vq)
+/*
+ * A request is one tell_host(): with the series' bulk inflate (7/7) up to
+ * 16 buffers, each with its begin and end event, queued with one kick and
+ * acked one by one; without it, one buffer.  The request spans from its
+ * first buffer's begin to its last buffer's end and carries the pfns of
+ * the buffers that were queued.  @nr: this buffer's pfns.
+ */
+static __always_inline void tell_begin(struct virtio_balloon *vb, struct virtqueue *vq,
+				       __u32 nr)
 {
-	struct tell_st ts = {};
+	struct tell_st ts = {}, *open;
 	struct guest_st *st = cur();
 	__u32 t = tid();
 
-	ts.t = bpf_ktime_get_ns();
-	ts.pfns = BPF_CORE_READ(vb, num_pfns);
-	ts.inflate = vq == BPF_CORE_READ(vb, inflate_vq);
 	if (st) {
+		if (st->t_tell && st->tell_depth) {	/* another buffer of the request */
+			st->tell_depth++;
+			st->tell_pfns += nr;
+			return;
+		}
+		ts.t = bpf_ktime_get_ns();
 		st->t_tell = ts.t;
-		st->tell_pfns = ts.pfns;
-		st->tell_inflate = ts.inflate;
+		st->tell_depth = 1;
+		st->tell_pfns = nr;
+		st->tell_inflate = vq == BPF_CORE_READ(vb, inflate_vq);
 		/* tp_btf inflate: the allocations are over, enqueueing is done */
 		if (st->in_batch && st->op == BL_OP_INFLATE && st->t_last_alloc) {
 			st->part[BL_ALLOC] += st->t_last_alloc - st->t_batch;
@@ -247,11 +262,25 @@ static __always_inline void tell_begin(struct virtio_balloon *vb, struct virtque
 		}
 		return;
 	}
+	open = bpf_map_lookup_elem(&tells, &t);
+	if (open && open->depth) {
+		open->depth++;
+		open->pfns += nr;
+		return;
+	}
+	ts.t = bpf_ktime_get_ns();
+	ts.pfns = nr;
+	ts.inflate = vq == BPF_CORE_READ(vb, inflate_vq);
+	ts.depth = 1;
 	bpf_map_update_elem(&tells, &t, &ts, BPF_ANY);
 }
 
-/* @ok: the buffer was queued (tp_btf's err == 0; fexit cannot tell). */
-static __always_inline void tell_end(bool ok)
+/*
+ * A buffer's end.  @ok: it was queued (tp_btf's err == 0; fexit cannot
+ * tell); if not, its @nr pfns do not count.  The request ends with its
+ * last buffer.
+ */
+static __always_inline void tell_end(bool ok, __u32 nr)
 {
 	__u64 now = bpf_ktime_get_ns(), start, round = 0;
 	struct guest_st *st = cur();
@@ -260,6 +289,13 @@ static __always_inline void tell_end(bool ok)
 	struct bl_event *e;
 
 	if (st && st->t_tell) {
+		if (!ok)
+			st->tell_pfns -= nr < st->tell_pfns ? nr : st->tell_pfns;
+		if (st->tell_depth > 1) {
+			st->tell_depth--;
+			return;
+		}
+		st->tell_depth = 0;
 		start = st->t_tell;
 		pfns = st->tell_pfns;
 		inflate = st->tell_inflate;
@@ -271,14 +307,18 @@ static __always_inline void tell_end(bool ok)
 			count(BL_INCOMPLETE, 1);
 			return;
 		}
+		if (!ok)
+			ts->pfns -= nr < ts->pfns ? nr : ts->pfns;
+		if (ts->depth > 1) {
+			ts->depth--;
+			return;
+		}
 		start = ts->t;
 		pfns = ts->pfns;
 		inflate = ts->inflate;
 		bpf_map_delete_elem(&tells, &t);
 		count(BL_REQ_OUTSIDE, 1);
 	}
-	if (!ok)
-		pfns = 0;
 	stage = inflate ? BL_TELL_INFLATE : BL_TELL_DEFLATE;
 	hist_add(stage, now - start);
 	count(inflate ? BL_REQ_INFLATE : BL_REQ_DEFLATE, 1);
@@ -364,18 +404,20 @@ int BPF_PROG(tp_page_alloc, struct page *page, unsigned int order, gfp_t gfp, in
 	return 0;
 }
 
+/* One event pair per buffer of a request (the series' 7/7). */
 SEC("tp_btf/virtio_balloon_tell_host_begin")
-int BPF_PROG(tp_tell_begin, struct virtio_balloon *vb, struct virtqueue *vq)
+int BPF_PROG(tp_tell_begin, struct virtio_balloon *vb, struct virtqueue *vq,
+	     const __virtio32 *pfns, unsigned int nr_pfns)
 {
-	tell_begin(vb, vq);
+	tell_begin(vb, vq, nr_pfns);
 	return 0;
 }
 
 SEC("tp_btf/virtio_balloon_tell_host_end")
 int BPF_PROG(tp_tell_end, struct virtio_balloon *vb, struct virtqueue *vq, int err,
-	     unsigned int len)
+	     unsigned int len, const __virtio32 *pfns, unsigned int nr_pfns)
 {
-	tell_end(err == 0);
+	tell_end(err == 0, nr_pfns);
 	return 0;
 }
 
@@ -481,7 +523,7 @@ int BPF_PROG(fn_tell, struct virtio_balloon *vb, struct virtqueue *vq)
 	/* Dequeue time is summed per page in this mode: not from the batch. */
 	if (st && deflate)
 		st->in_batch = 0;
-	tell_begin(vb, vq);
+	tell_begin(vb, vq, BPF_CORE_READ(vb, num_pfns));
 	if (st && deflate)
 		st->in_batch = 1;
 	return 0;
@@ -490,7 +532,7 @@ int BPF_PROG(fn_tell, struct virtio_balloon *vb, struct virtqueue *vq)
 SEC("fexit/tell_host")
 int BPF_PROG(fx_tell, struct virtio_balloon *vb, struct virtqueue *vq)
 {
-	tell_end(true);
+	tell_end(true, 0);
 	return 0;
 }
 

@@ -156,6 +156,8 @@ def check(runs, out):
         pfns = c["pfns_" + d]
         res(ctl.get("result") == "reached", tag + ": balloonctl reached the target",
             "result %s" % ctl.get("result"))
+        res(c["incomplete"] == 0, tag + ": every request's buffers began and ended (incomplete 0)",
+            "incomplete %s" % c["incomplete"])
         res(pfns == r["guest"]["vmstat"], tag + ": pfns = vmstat balloon_%s delta (%s)" % (d, pfns),
             "balloonlat %s, vmstat %s" % (pfns, r["guest"]["vmstat"]))
         qmp = abs(ctl["start_actual"] - ctl["actual"]) // 4096
