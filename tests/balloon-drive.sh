@@ -62,17 +62,23 @@ step() {
 		"$(json_result "$j") after $(( $(json_num wall_ns "$j" | grep . || echo 0) / 1000000 )) ms," \
 		"$(grep -o '"t_ns"' <<<"$j" | wc -l) BALLOON_CHANGE events (exit $rc)"
 }
-# compare NAME inflate|deflate: balloonctl's change of actual = the guest's vmstat.
+# compare NAME inflate|deflate: balloonctl's change of actual = the guest's
+# vmstat; an inflate moved the MIB asked, a deflate emptied the balloon
+# (with deflate-on-oom the OOM notifier may have given some back before).
 compare() {
-	local want got s a
+	local want got s a whole
 	got=$(guest_delta "$2") || { fail "$1" "no vmstat line from the guest"; return 1; }
 	s=$(json_num start_actual "$j") a=$(json_num actual "$j")
 	want=$(( (${s:-0} - ${a:-0}) / 4096 ))
-	[ "$2" = deflate ] && want=$(( -want ))
-	if [ "$got" = "$want" ] && [ "$want" = $((mib * 256)) ]; then
+	whole=$([ "$want" = $((mib * 256)) ] && echo 1)
+	if [ "$2" = deflate ]; then
+		want=$(( -want ))
+		whole=$([ "${a:-0}" = "$full" ] && echo 1)
+	fi
+	if [ "$got" = "$want" ] && [ -n "$whole" ]; then
 		pass "$1: balloonctl's actual moved $want pages = guest vmstat balloon_$2 +$got"
 	else
-		fail "$1" "balloonctl's actual moved $want pages, guest vmstat balloon_$2 +$got, asked $((mib * 256))"
+		fail "$1" "balloonctl's actual moved $want pages, guest vmstat balloon_$2 +$got; asked $((mib * 256)) (inflate) or back to $((full >> 20)) MiB (deflate), actual $((${a:-0} >> 20)) MiB"
 	fi
 }
 
