@@ -91,7 +91,10 @@ step fuzz "libFuzzer: every pagemove subcommand, its gnuplot program and balloon
 	make -C "$TOP" --no-print-directory fuzz
 suite analysis "pagemove CLI: goldens from real tracer logs, damaged logs" \
 	"$logdir/analysis.log" deps -- make -C "$TOP" --no-print-directory analysis-test
-step tree "make tree: pinned base unpacked, SHA256 and commit ID verified" deps -- \
+# Room for three kernel trees and their builds, checked before the first
+# of them: a full disk otherwise shows as a linker error ten minutes in.
+step disk "disk: room for the kernel trees and builds still to make" -- bash "$TOP/ci/disk.sh"
+step tree "make tree: pinned base unpacked, SHA256 and commit ID verified" deps disk -- \
 	bash "$TOP/ci/tree.sh"
 # After tree: the planted-config test runs olddefconfig in the base tree.
 suite unit "ci unit tests" "$logdir/unit.log" tree -- bash "$TOP/tests/ci/run.sh"
@@ -139,7 +142,9 @@ step kzsrace "make zsrace-kernel: the series + the planted race and its control 
 suite vmzsrace "vm zsrace: zsmigrate reports the planted race, not the delay-only control" \
 	"$logdir/vm-zsrace.log" kzsrace tools -- vm_zsrace
 
-printf '\nmake check took %ds\n' $(( $(date +%s) - t0 ))
+printf '\nmake check took %ds; build/ holds %s, ccache %s, %s free\n' $(( $(date +%s) - t0 )) \
+	"$(du -sh "$BUILD" 2>/dev/null | cut -f1)" "$(du -sh "$CACHE/ccache" 2>/dev/null | cut -f1)" \
+	"$(df -Ph "$BUILD" | awk 'NR == 2 { print $4 }')"
 # A check a sub-suite could not run is a counted SKIP (its "SKIP:" line
 # says why), never left out of this line.
 printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"

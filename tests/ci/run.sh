@@ -190,5 +190,24 @@ printf '[    3.0] page dumped because: VM_BUG_ON_PAGE(PageTail(page))\n' >"$tmp/
 expect "splat-scan: any other page dump is a splat" 1 "FAIL: t: splat: page dumped because: VM_BUG_ON" -- \
 	bash "$TOP/ci/splat-scan.sh" t "$tmp/vmbug.log"
 
+# --- disk: the free-space check before the builds, against a df that
+# reports 3 GiB free; an empty checkout needs three trees' worth.
+mkdir -p "$tmp/fakedf" "$tmp/empty"
+cat >"$tmp/fakedf/df" <<'DF'
+#!/bin/sh
+echo "Filesystem 1024-blocks Used Available Capacity Mounted on"
+echo "/dev/fake 268435456 265289728 3145728 99% /fake"
+DF
+chmod +x "$tmp/fakedf/df"
+disk() {
+	env PAGEMOVE_STOCK_SRC="$tmp/empty/s" PAGEMOVE_PATCHED_SRC="$tmp/empty/p" \
+		PAGEMOVE_ZSRACE_SRC="$tmp/empty/z" PAGEMOVE_CACHE="$tmp/empty/c" "$@"
+}
+expect "disk: an empty checkout needs at least 15 GiB (three trees, their builds, ccache)" 0 \
+	'^(1[5-9]|[2-9][0-9])$' -- disk bash "$TOP/ci/disk.sh" --need
+expect "disk: 3 GiB free fails before any build, naming what is missing" 1 \
+	"to make: 2.8 GiB stock build.*3 GiB free under .*needs about [0-9]+ GiB" -- \
+	bash -c "$(declare -f disk); tmp='$tmp'; disk env PATH='$tmp/fakedf:$PATH' bash '$TOP/ci/disk.sh' 2>&1 | tr '\\n' ' '; exit \${PIPESTATUS[0]}"
+
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
