@@ -189,12 +189,24 @@ static __always_inline __u64 num(const void *p)
 	return v;
 }
 
+/*
+ * Set when vmemmap_base or page_offset_base could not be read and the fixed
+ * x86_64 4-level bases stood in: right on a kernel without a dynamic memory
+ * layout (which then has neither symbol), wrong on one whose symbols libbpf
+ * could not resolve.  zsmigrate tells the two apart from /proc/kallsyms and
+ * reports every check as not checked in the second case.
+ */
+__u32 layout_guessed;
+
 static __always_inline __u64 ksym_val(const void *sym, __u64 dflt)
 {
 	__u64 v = 0;
 
-	if (!sym || bpf_probe_read_kernel(&v, sizeof(v), sym))
+	if (PLANT(12) || !sym || bpf_probe_read_kernel(&v, sizeof(v), sym)) {
+		if (!layout_guessed)
+			layout_guessed = 1;
 		return dflt;
+	}
 	return v;
 }
 

@@ -104,11 +104,51 @@ static int on_event(struct pm_run *run, const void *data, size_t size)
 }
 
 /* NULL if check @c runs in this mode, else why not. */
+/*
+ * Why the direct-map and vmemmap bases the BPF side used may not be this
+ * kernel's, or NULL.  It falls back to the fixed x86_64 4-level bases when
+ * vmemmap_base or page_offset_base does not resolve: right when the kernel
+ * has no dynamic memory layout, and then /proc/kallsyms lists neither.
+ */
+static const char *layout_unknown(const struct pm_run *run)
+{
+	static const char *why;
+	static bool done;
+	const struct zsmigrate_bpf *skel = pm_run_skel(run);
+	char line[512];
+	FILE *f;
+
+	if (done)
+		return why;
+	if (!skel->bss->layout_guessed)
+		return NULL;
+	done = true;
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return why = "memory layout unknown: vmemmap_base/page_offset_base did not "
+			     "resolve and /proc/kallsyms cannot be read";
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n");
+
+		line[n] = '\0';
+		if ((n > 13 && !strcmp(line + n - 13, " vmemmap_base")) ||
+		    (n > 17 && !strcmp(line + n - 17, " page_offset_base"))) {
+			why = "memory layout unknown: this kernel has vmemmap_base/"
+			      "page_offset_base but their values could not be read (kptr_restrict?)";
+			break;
+		}
+	}
+	fclose(f);
+	return why;
+}
+
 static const char *unsupported(const struct pm_run *run, int c)
 {
 	const struct zsmigrate_bpf *skel = pm_run_skel(run);
 	enum pm_mode m = pm_run_mode(run);
 
+	if (layout_unknown(run))
+		return layout_unknown(run);
 	switch (c) {
 	case ZM_C_OBJS_MOVED:
 		return m == PM_MODE_TP ? NULL : "needs nr_objs of the pagemove series' "
@@ -201,7 +241,12 @@ static void print_json(struct pm_run *run, const struct pm_snapshot *s, const st
 		pm_json_end(&j);
 	}
 	pm_json_end(&j);
-	pm_json_u64(&j, "race_reports", t->race_reports);
+	if (layout_unknown(run))
+		pm_json_null(&j, "race_reports");
+	else
+		pm_json_u64(&j, "race_reports", t->race_reports);
+	if (layout_unknown(run))
+		pm_json_str(&j, "layout", layout_unknown(run));
 	pm_json_u64(&j, "lost_events", t->lost_events);
 	pm_json_u64(&j, "decode_bad", t->decode_bad);
 	pm_json_obj(&j, "stalls");
@@ -275,7 +320,10 @@ static void on_summary(struct pm_run *run, const struct pm_snapshot *s)
 			printf("check %s: runs %llu violations %llu\n", check_names[i], t->runs[i],
 			       t->violations[i]);
 	}
-	printf("race reports: %llu\n", t->race_reports);
+	if (layout_unknown(run))
+		printf("race reports: not checked on this kernel (%s)\n", layout_unknown(run));
+	else
+		printf("race reports: %llu\n", t->race_reports);
 	if (t->decode_bad)
 		printf("WARNING: %llu handles did not decode to their zspage's class: this "
 		       "kernel's obj encoding is not x86_64 7.3's; the reader checks are unsound\n",
