@@ -149,7 +149,7 @@ uts_version() { sed -n 's/^#define UTS_VERSION "\(.*\)"/\1/p' "$1/obj/include/ge
 # One boot per kernel; on the patched one the host drives the balloon over
 # QMP while the guest counts the series' events (tests/vm/events.sh).
 vm_suite() {	# vm_suite stock|patched LOG
-	local src sock driver=0 rc=0 drc=0 balloon=0
+	local src sock driver=0 rc=0 balloon=0
 	src=$(kernel_src "$1")
 	sock=$BUILD/vm/qmp-$1.sock
 	rm -f "$sock"
@@ -161,24 +161,29 @@ vm_suite() {	# vm_suite stock|patched LOG
 	PAGEMOVE_OUT=$BUILD/vm/out bash "$TOP/ci/vm.sh" -k "$1" -m 2G -c 2 -t 1500 -q "$sock" -- \
 		PAGEMOVE_BALLOON=$balloon bash "$TOP/tests/vm/suite.sh" \
 		"$(cat "$src/obj/include/config/kernel.release")" "'$(uts_version "$src")'" || rc=$?
-	if [ "$driver" != 0 ]; then
-		# The guest waits for the deflation before it ends: a driver
-		# still running now has failed.
-		kill "$driver" 2>/dev/null || true
-		wait "$driver" || drc=$?
-		if [ "$drc" = 0 ]; then
-			echo "PASS: host inflated and deflated the guest's balloon over QMP"
-		else
-			echo "FAIL: host inflated and deflated the guest's balloon over QMP: exit $drc"
-		fi
-	fi
+	[ "$driver" = 0 ] ||
+		driver_result "$driver" "host inflated and deflated the guest's balloon over QMP"
 	return $rc
+}
+
+# driver_result PID WHAT: PASS or FAIL for the host-side balloon driver
+# (tests/balloon-drive.sh) of a guest run that has ended.  The guest waits
+# for the deflation before it ends: a driver still running now has failed.
+driver_result() {
+	local drc=0
+	kill "$1" 2>/dev/null || true
+	wait "$1" || drc=$?
+	if [ "$drc" = 0 ]; then
+		echo "PASS: $2"
+	else
+		echo "FAIL: $2: exit $drc"
+	fi
 }
 
 # The balloon with deflate-on-oom=on (tests/vm/balloon-oom.sh): the host
 # inflates by 1536 MiB, the guest runs short, the OOM notifier deflates.
 vm_balloon_oom() {	# vm_balloon_oom LOG
-	local sock driver rc=0 drc=0
+	local sock driver rc=0
 	sock=$BUILD/vm/qmp-oom.sock
 	rm -f "$sock"
 	SQUEEZE_MIB=0 bash "$TOP/tests/balloon-drive.sh" "$sock" "$1" 1536 &
@@ -186,12 +191,6 @@ vm_balloon_oom() {	# vm_balloon_oom LOG
 	PAGEMOVE_VM_QEMU_OPTS="${PAGEMOVE_VM_QEMU_OPTS--accel tcg,thread=single} -global virtio-balloon-pci.deflate-on-oom=on" \
 		PAGEMOVE_OUT=$BUILD/vm/out bash "$TOP/ci/vm.sh" -k patched -m 2G -c 2 -t 900 -q "$sock" -- \
 		bash "$TOP/tests/vm/balloon-oom.sh" || rc=$?
-	kill "$driver" 2>/dev/null || true
-	wait "$driver" || drc=$?
-	if [ "$drc" = 0 ]; then
-		echo "PASS: host inflated and deflated the deflate-on-oom balloon over QMP"
-	else
-		echo "FAIL: host inflated and deflated the deflate-on-oom balloon over QMP: exit $drc"
-	fi
+	driver_result "$driver" "host inflated and deflated the deflate-on-oom balloon over QMP"
 	return $rc
 }
