@@ -340,6 +340,7 @@ signal.pause()' &
 		pass "the squeeze OOM-killed nothing but the hog ($oomd kills)"
 	else
 		fail "the squeeze OOM-killed nothing but the hog" "$oomd kills, the hog's exit status $hog_status"
+		dmesg | grep -E 'Killed process|invoked oom-killer|Out of puff' | tail -n 8 | sed 's/^/    /'
 	fi
 	if [ $squeezed = 1 ] && [ "$(ballooned)" -le "$b0" ]; then
 		pass "host squeezed the balloon and gave the memory back"
