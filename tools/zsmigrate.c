@@ -70,40 +70,6 @@ static const char *name_of(const char *const *names, unsigned int n, unsigned in
 	return i < n ? names[i] : "?";
 }
 
-static int on_event(struct pm_run *run, const void *data, size_t size)
-{
-	struct pm_log_writer *w = pm_run_log(run);
-	struct zm_event e;
-
-	if (size < sizeof(e))
-		return 0;
-	memcpy(&e, data, sizeof(e));
-	if (e.type == ZM_EV_MIGRATION && w) {
-		uint64_t v[] = { e.dur_ns, e.result, e.old_pfn, e.new_pfn, e.class_size,
-				 e.nr_objs, e.zspage, e.pid };
-
-		pm_log_event(w, KIND_MIGRATION, e.cpu, e.ts, v, NF(v));
-	} else if (e.type == ZM_EV_RACE) {
-		uint64_t v[] = { e.check, e.op, e.other_op, e.zspage, e.class_size, e.old_pfn,
-				 e.new_pfn, e.handle, e.value, e.expected, e.other_cpu,
-				 e.other_ts, e.pid };
-
-		if (w)
-			pm_log_event(w, KIND_RACE, e.cpu, e.ts, v, NF(v));
-		/* stdout is the JSON object's with --json */
-		fprintf(pm_run_json(run) ? stderr : stdout,
-			"race: check %s zspage 0x%llx class %u old_pfn 0x%llx new_pfn 0x%llx "
-			"op %s cpu %u ts %llu other %s cpu %u ts %llu handle 0x%llx "
-			"value 0x%llx expected 0x%llx pid %u\n",
-			name_of(check_names, ZM_NR_CHECKS, e.check), e.zspage, e.class_size,
-			e.old_pfn, e.new_pfn, name_of(op_names, ZM_NR_OPS, e.op), e.cpu, e.ts,
-			name_of(op_names, ZM_NR_OPS, e.other_op), e.other_cpu, e.other_ts,
-			e.handle, e.value, e.expected, e.pid);
-	}
-	return 0;
-}
-
-/* NULL if check @c runs in this mode, else why not. */
 /*
  * Why the direct-map and vmemmap bases the BPF side used may not be this
  * kernel's, or NULL.  It falls back to the fixed x86_64 4-level bases when
@@ -142,6 +108,41 @@ static const char *layout_unknown(const struct pm_run *run)
 	return why;
 }
 
+static int on_event(struct pm_run *run, const void *data, size_t size)
+{
+	struct pm_log_writer *w = pm_run_log(run);
+	struct zm_event e;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	if (e.type == ZM_EV_MIGRATION && w) {
+		uint64_t v[] = { e.dur_ns, e.result, e.old_pfn, e.new_pfn, e.class_size,
+				 e.nr_objs, e.zspage, e.pid };
+
+		pm_log_event(w, KIND_MIGRATION, e.cpu, e.ts, v, NF(v));
+	} else if (e.type == ZM_EV_RACE && !layout_unknown(run)) {
+		/* (with the layout unknown, reports are noise: counted, not shown) */
+		uint64_t v[] = { e.check, e.op, e.other_op, e.zspage, e.class_size, e.old_pfn,
+				 e.new_pfn, e.handle, e.value, e.expected, e.other_cpu,
+				 e.other_ts, e.pid };
+
+		if (w)
+			pm_log_event(w, KIND_RACE, e.cpu, e.ts, v, NF(v));
+		/* stdout is the JSON object's with --json */
+		fprintf(pm_run_json(run) ? stderr : stdout,
+			"race: check %s zspage 0x%llx class %u old_pfn 0x%llx new_pfn 0x%llx "
+			"op %s cpu %u ts %llu other %s cpu %u ts %llu handle 0x%llx "
+			"value 0x%llx expected 0x%llx pid %u\n",
+			name_of(check_names, ZM_NR_CHECKS, e.check), e.zspage, e.class_size,
+			e.old_pfn, e.new_pfn, name_of(op_names, ZM_NR_OPS, e.op), e.cpu, e.ts,
+			name_of(op_names, ZM_NR_OPS, e.other_op), e.other_cpu, e.other_ts,
+			e.handle, e.value, e.expected, e.pid);
+	}
+	return 0;
+}
+
+/* NULL if check @c runs in this mode, else why not. */
 static const char *unsupported(const struct pm_run *run, int c)
 {
 	const struct zsmigrate_bpf *skel = pm_run_skel(run);
@@ -179,7 +180,9 @@ static void on_snapshot(struct pm_run *run, struct pm_snapshot *s)
 	const struct zm_totals *t = &skel->bss->totals;
 	int i;
 
-#define ADD(g, n, v, a) (s->counter[s->nr_counters++] = (struct pm_counter){ g, n, v, a, NULL })
+/* an unavailable counter is logged as 0 (lib/log.c refuses anything else) */
+#define ADD(g, n, v, a) \
+	(s->counter[s->nr_counters++] = (struct pm_counter){ g, n, (a) ? (v) : 0, a, NULL })
 	for (i = 0; i < ZM_NR_OUTCOMES; i++)
 		ADD("migrations", outcome_names[i], t->outcome[i], true);
 	for (i = 0; i < ZM_NR_CHECKS; i++) {
@@ -198,7 +201,7 @@ static void on_snapshot(struct pm_run *run, struct pm_snapshot *s)
 	ADD("compaction", "classes", t->compact_classes, pm_run_mode(run) == PM_MODE_TP);
 	ADD("compaction", "objs_moved", t->compact_objs, pm_run_mode(run) == PM_MODE_TP);
 	ADD("compaction", "class_pages", t->compact_class_pages, pm_run_mode(run) == PM_MODE_TP);
-	ADD("race", "reports", t->race_reports, true);
+	ADD("race", "reports", t->race_reports, !layout_unknown(run));
 	ADD("obj", "decode_bad", t->decode_bad, true);
 #undef ADD
 	s->lost = t->lost_events;
