@@ -168,7 +168,7 @@ fi
 if want balloon; then
 # Balloon speed (issue 14): wall time of an inflate by BALLOON_MIB (default
 # 7 GiB) of a BALLOON_MEM (8G) guest and of the deflate back, driven over
-# QMP by tests/bench/balloon-speed-host.py, ROUNDS rounds in one boot per
+# QMP by tests/bench/balloon-speed-host.sh (balloonctl --poll 5), ROUNDS rounds in one boot per
 # configuration: stock kernel + stock QEMU, patched kernel + stock QEMU,
 # patched kernel + the QEMU companion (build/qemu, `make qemu`) when it is
 # built.  Plain TCG, wall clock: the host's madvise work is part of it.
@@ -191,7 +191,7 @@ for cfg in $configs; do
 	done_file=$out/balloon-$cfg.done
 	rm -f "$sock" "$done_file"
 	: >"$vmlog"
-	python3 "$TOP/tests/bench/balloon-speed-host.py" "$sock" "$vmlog" "$cfg" "$rounds" \
+	bash "$TOP/tests/bench/balloon-speed-host.sh" "$sock" "$vmlog" "$cfg" "$rounds" \
 		"$bl_mib" "$done_file" >>"$bl_log" &
 	host=$!
 	log "$cfg: inflate by $bl_mib MiB of $bl_mem and deflate, $rounds rounds"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of the balloon speed bench (ci/bench.sh, part "balloon"):
 # says "pagemove: bench-balloon ready", then idles while the host
-# (tests/bench/balloon-speed-host.py) inflates the balloon by MIB and
+# (tests/bench/balloon-speed-host.sh) inflates the balloon by MIB and
 # deflates it ROUNDS times, until the host creates DONE_FILE.  Afterwards
 # the guest's own counters must agree with what the host asked for:
 # vmstat balloon_inflate and balloon_deflate each grew by ROUNDS x MIB,
@@ -12,8 +12,7 @@
 # usage: balloon-speed.sh ROUNDS MIB DONE_FILE
 set -u
 rounds=$1 mib=$2 done=$3
-. "$(dirname "$0")/../vm/lib.sh"	# vmstat
-memtotal() { awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo; }
+. "$(dirname "$0")/../vm/lib.sh"	# vmstat, memtotal
 say() { echo "bench-balloon-check $1 $([ "$2" = "$3" ] && echo ok || echo bad) got=$2 want=$3"; }
 
 # Let the boot's own work finish before the clock starts.

@@ -25,7 +25,33 @@ export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=98:print_s
 
 if [ ! -x "$B" ]; then
 	fail "balloonctl: built" "no $B (make $( [ -n "${BALLOONCTL:-}" ] || echo build/unit/balloonctl))"
-	echo "balloonctl fake QMP: $failed failed"
+	# --- tests/bench/balloon-speed-host.sh (make bench's stopwatch) ------------
+# speed NAME WANT_RC PATTERN MIB: two rounds against the fake guest, which
+# reaches targets down to 512 MiB only; the DONE file must appear either way.
+speed() {
+	local name=$1 want=$2 pat=$3
+	echo 'pagemove: bench-balloon ready' >"$tmp/vm.log"
+	rm -f "$sock" "$tmp/done"
+	python3 "$here/fakeqmp.py" "$sock" guest "$tmp/log" &
+	srv=$!
+	out=$(BALLOONCTL=$B BALLOON_TIMEOUT=5 timeout 60 \
+		bash "$here/../bench/balloon-speed-host.sh" "$sock" "$tmp/vm.log" t 2 "$4" "$tmp/done" 2>&1)
+	rc=$?
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	srv=
+	if [ "$rc" = "$want" ] && grep -qE -- "$pat" <<<"$(tr '\n' ' ' <<<"$out")" && [ -f "$tmp/done" ]; then
+		pass "$name (exit $rc)"
+	else
+		fail "$name" "exit $rc (want $want), done file: $([ -f "$tmp/done" ] && echo yes || echo no), output: $(tail -c 600 <<<"$out")"
+	fi
+}
+speed "balloon-speed-host: 2 rounds, one line per inflate and deflate" 0 \
+	'^bench-balloon config=t round=1 op=inflate ms=[0-9]+\.[0-9] changes=[0-9]+ bench-balloon config=t round=1 op=deflate ms=[0-9.]+ changes=[0-9]+ bench-balloon config=t round=2 op=inflate .* round=2 op=deflate ms=[0-9.]+ changes=[0-9]+ $' 256
+speed "balloon-speed-host: a target the guest never reaches is an error" 1 \
+	'balloon-speed-host: inflate round 1: .*"result":"(stalled|timeout)"' 900
+
+echo "balloonctl fake QMP: $failed failed"
 	exit $failed
 fi
 
@@ -224,6 +250,32 @@ grep -q 'balloon stopped with the guest at 640 MiB; deflating' <<<"$out" &&
 drive "balloon-drive: a vmstat delta that disagrees with balloonctl fails" 1 \
 	'FAIL: balloon-drive: deflate by 512 MiB: balloonctl.s actual moved 131072 pages, guest vmstat balloon_deflate \+131071' \
 	131072 131071 0
+
+# --- tests/bench/balloon-speed-host.sh (make bench's stopwatch) ------------
+# speed NAME WANT_RC PATTERN MIB: two rounds against the fake guest, which
+# reaches targets down to 512 MiB only; the DONE file must appear either way.
+speed() {
+	local name=$1 want=$2 pat=$3
+	echo 'pagemove: bench-balloon ready' >"$tmp/vm.log"
+	rm -f "$sock" "$tmp/done"
+	python3 "$here/fakeqmp.py" "$sock" guest "$tmp/log" &
+	srv=$!
+	out=$(BALLOONCTL=$B BALLOON_TIMEOUT=5 timeout 60 \
+		bash "$here/../bench/balloon-speed-host.sh" "$sock" "$tmp/vm.log" t 2 "$4" "$tmp/done" 2>&1)
+	rc=$?
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	srv=
+	if [ "$rc" = "$want" ] && grep -qE -- "$pat" <<<"$(tr '\n' ' ' <<<"$out")" && [ -f "$tmp/done" ]; then
+		pass "$name (exit $rc)"
+	else
+		fail "$name" "exit $rc (want $want), done file: $([ -f "$tmp/done" ] && echo yes || echo no), output: $(tail -c 600 <<<"$out")"
+	fi
+}
+speed "balloon-speed-host: 2 rounds, one line per inflate and deflate" 0 \
+	'^bench-balloon config=t round=1 op=inflate ms=[0-9]+\.[0-9] changes=[0-9]+ bench-balloon config=t round=1 op=deflate ms=[0-9.]+ changes=[0-9]+ bench-balloon config=t round=2 op=inflate .* round=2 op=deflate ms=[0-9.]+ changes=[0-9]+ $' 256
+speed "balloon-speed-host: a target the guest never reaches is an error" 1 \
+	'balloon-speed-host: inflate round 1: .*"result":"(stalled|timeout)"' 900
 
 echo "balloonctl fake QMP: $failed failed"
 exit $failed
