@@ -141,6 +141,10 @@ step kzsrace "make zsrace-kernel: the series + the planted race and its control 
 	kpatched -- bash "$TOP/ci/zsrace-kernel.sh"
 suite vmzsrace "vm zsrace: zsmigrate reports the planted race, not the delay-only control" \
 	"$logdir/vm-zsrace.log" kzsrace tools -- vm_zsrace
+# The same kernel's forced tell_host() failures: every begin event has its
+# end, and deflate releases only what the host was told about.
+suite vmballoonfail "vm testing kernel: tell_host() failures, deflate tells before it releases" \
+	"$logdir/vm-balloon-fail.log" kzsrace tools -- vm_balloon_fail "$logdir/vm-balloon-fail.log"
 
 printf '\nmake check took %ds; build/ holds %s, ccache %s, %s free\n' $(( $(date +%s) - t0 )) \
 	"$(du -sh "$BUILD" 2>/dev/null | cut -f1)" "$(du -sh "$CACHE/ccache" 2>/dev/null | cut -f1)" \

@@ -166,6 +166,21 @@ vm_suite() {	# vm_suite stock|patched LOG
 	return $rc
 }
 
+# tell_host() failures forced on the testing kernel (ci/zsrace-kernel.sh,
+# tests/vm/balloon-fail.sh): the host inflates and deflates by 64 MiB.
+vm_balloon_fail() {	# vm_balloon_fail LOG
+	local sock driver rc=0
+	sock=$BUILD/vm/qmp-fail.sock
+	rm -f "$sock"
+	SQUEEZE_MIB=0 bash "$TOP/tests/balloon-drive.sh" "$sock" "$1" 64 &
+	driver=$!
+	PAGEMOVE_OUT=$BUILD/vm/out PAGEMOVE_OBJ=$BUILD/linux-zsrace/obj \
+		bash "$TOP/ci/vm.sh" -k patched -m 1G -c 2 -t 600 -q "$sock" -- \
+		bash "$TOP/tests/vm/balloon-fail.sh" || rc=$?
+	driver_result "$driver" "host inflated and deflated the balloon of the testing kernel over QMP"
+	return $rc
+}
+
 # driver_result PID WHAT: PASS or FAIL for the host-side balloon driver
 # (tests/balloon-drive.sh) of a guest run that has ended.  The guest waits
 # for the deflation before it ends: a driver still running now has failed.

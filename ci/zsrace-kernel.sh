@@ -3,7 +3,8 @@
 # make zsrace-kernel: the third kernel, for zsmigrate's race detector: the
 # patched tree (branch pagemove) + patches/testing/zsrace-*.patch (a delay
 # inside zs_page_migrate() and the planted race, both off until switched
-# on through /sys/module/zsmalloc/parameters), in its own worktree
+# on through /sys/module/zsmalloc/parameters) + the balloon's forced
+# tell_host() failures (patches/testing/0001-*), in its own worktree
 # build/linux-zsrace (branch pagemove-zsrace), built in its obj/ with the
 # patched kernel's .config.  The worktree sits in build/ next to the other
 # trees, so Kbuild's relative paths are the same and ccache serves every
@@ -19,6 +20,10 @@ ZSRACE_SRC=${PAGEMOVE_ZSRACE_SRC:-$BUILD/linux-zsrace}
 ZSRACE_BRANCH=${SERIES_BRANCH}-zsrace
 mapfile -t plants < <(find "$PATCHES/testing" -maxdepth 1 -name 'zsrace-*.patch' | sort)
 [ ${#plants[@]} -gt 0 ] || die "no patches/testing/zsrace-*.patch"
+# The same kernel carries the balloon's forced tell_host() failures (off
+# until written to): tests/vm/balloon-fail.sh, a fourth kernel saved.
+plants+=("$PATCHES/testing/0001-virtio_balloon-fail-tell-host.patch")
+[ -f "${plants[-1]}" ] || die "no ${plants[-1]}"
 [ -d "$STOCK_SRC/.git" ] || die "no base tree: run 'make tree' first"
 [ -f "$PATCHED_SRC/obj/.config" ] || die "no $PATCHED_SRC/obj/.config: build the patched kernel first"
 # Reading the patched tree never writes to it (no index refresh).
@@ -85,3 +90,5 @@ printf 'zsrace %s %ss\n' "$release" "$secs" >"$ZSRACE_SRC/obj/.pagemove-build-ti
 log "built $release in ${secs}s ($compiled CC steps); ccache: ${stats:-n/a}"
 [ -f "$ZSRACE_SRC/obj/arch/x86/boot/bzImage" ] || die "no bzImage after the build"
 grep -q 'planted_race' "$ZSRACE_SRC/mm/zsmalloc.c" || die "the tree has no planted_race"
+grep -q 'fail_tell_host_after' "$ZSRACE_SRC/drivers/virtio/virtio_balloon.c" ||
+	die "the tree has no fail_tell_host_after"

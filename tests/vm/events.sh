@@ -280,7 +280,6 @@ want_pfns=$((512 * 256))
 inflate0=$(vmstat balloon_inflate) deflate0=$(vmstat balloon_deflate)
 bmigrate0=$(vmstat balloon_migrate)
 bal0=$(vmstat nr_balloon_pages) oom0=$(vmstat oom_kill)
-memtotal() { awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo; }
 mt0=$(memtotal)
 ballooned() { echo $(( $(vmstat balloon_inflate) - $(vmstat balloon_deflate) )); }
 squeezed=0

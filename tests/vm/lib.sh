@@ -27,6 +27,8 @@ start_tpcheck() {
 }
 # vmstat KEY: the /proc/vmstat counter KEY.
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# memtotal: MemTotal in kB.
+memtotal() { awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo; }
 # wait_vmstat KEY BASE DELTA: until KEY has grown by DELTA from BASE (5 min).
 wait_vmstat() {
 	for _ in $(seq 600); do
