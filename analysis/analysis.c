@@ -309,28 +309,33 @@ static const char *listed_label(const struct kind_stats *ks, unsigned int f, uin
 	return NULL;
 }
 
-static void report_listed(const struct model *m, const struct kind_stats *ks, FILE *out,
-			  enum fmt fmt)
+static void report_listed_json(const struct kind_stats *ks, struct pm_json *j)
+{
+	unsigned int i, f;
+
+	if (ks->kind.decl.class != PM_DECL_EVENT)
+		return;
+	pm_json_arr(j, "records");
+	for (i = 0; i < ks->nlisted; i++) {
+		const struct listed *r = &ks->listed[i];
+
+		pm_json_obj(j, NULL);
+		pm_json_u64(j, "ts_ns", r->ts_ns);
+		pm_json_u64(j, "cpu", r->cpu);
+		pm_json_arr(j, "values");
+		for (f = 0; f < ks->kind.decl.nfields; f++)
+			pm_json_u64(j, NULL, r->v[f]);
+		pm_json_end(j);
+		pm_json_end(j);
+	}
+	pm_json_end(j);
+}
+
+static void report_listed(const struct model *m, const struct kind_stats *ks, FILE *out)
 {
 	unsigned int i, f;
 	const char *l;
 
-	if (fmt == FMT_JSON) {
-		if (ks->kind.decl.class != PM_DECL_EVENT)
-			return;
-		fprintf(out, ",\"records\":[");
-		for (i = 0; i < ks->nlisted; i++) {
-			const struct listed *r = &ks->listed[i];
-
-			fprintf(out, "%s{\"ts_ns\":%llu,\"cpu\":%u,\"values\":[", i ? "," : "",
-				(unsigned long long)r->ts_ns, r->cpu);
-			for (f = 0; f < ks->kind.decl.nfields; f++)
-				fprintf(out, "%s%llu", f ? "," : "", (unsigned long long)r->v[f]);
-			fprintf(out, "]}");
-		}
-		fprintf(out, "]");
-		return;
-	}
 	if (!ks->nlisted)
 		return;
 	fprintf(out, "  %s %u of %llu records:\n", ks->nlisted < ks->count ? "the first" : "all",
@@ -355,60 +360,82 @@ static void report_listed(const struct model *m, const struct kind_stats *ks, FI
 	}
 }
 
+/*
+ * A histogram's mean and percentiles, to 0.1 of its unit: "mean", "p50",
+ * "p90", "p99", "p99.9", each key with @suffix ("_ns" or "").
+ */
+static void json_mean_pcts(struct pm_json *j, const struct pm_hist *h, const char *suffix)
+{
+	char key[32];
+	int i;
+
+	snprintf(key, sizeof(key), "mean%s", suffix);
+	pm_json_fixed(j, key, pm_hist_mean(h), 1);
+	for (i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "p%g%s", pcts[i], suffix);
+		pm_json_fixed(j, key, pm_hist_percentile(h, pcts[i]), 1);
+	}
+}
+
+static void report_kinds_json(const struct model *m, struct pm_json *j)
+{
+	unsigned int f, v;
+	int i;
+
+	pm_json_arr(j, "kinds");
+	for (i = 0; i < m->nkinds; i++) {
+		const struct kind_stats *ks = m->kinds[i];
+
+		pm_json_obj(j, NULL);
+		pm_json_str(j, "name", ks->kind.decl.name);
+		pm_json_str(j, "class", class_name(ks->kind.decl.class));
+		pm_json_u64(j, "type", ks->type);
+		pm_json_u64(j, "count", ks->count);
+		pm_json_arr(j, "fields");
+		for (f = 0; f < ks->kind.decl.nfields; f++) {
+			const struct pm_field *fd = &ks->kind.fields[f];
+			const struct pm_hist *h = &ks->fields[f];
+
+			pm_json_obj(j, NULL);
+			pm_json_str(j, "name", fd->name);
+			pm_json_str(j, "unit", fd->unit);
+			if (fd->flags & PM_FIELD_ID) {
+				pm_json_bool(j, "id", true);
+			} else if (fd->flags & PM_FIELD_ENUM) {
+				pm_json_arr(j, "values");
+				for (v = 0; v < ks->nvalues[f]; v++) {
+					pm_json_obj(j, NULL);
+					pm_json_u64(j, "value", ks->values[f][v].value);
+					if (ks->labels[f][v][0])
+						pm_json_str(j, "label", ks->labels[f][v]);
+					else
+						pm_json_null(j, "label");
+					pm_json_u64(j, "count", ks->values[f][v].count);
+					pm_json_end(j);
+				}
+				pm_json_end(j);
+				pm_json_u64(j, "other", ks->other[f]);
+			} else {
+				pm_json_u64(j, "count", h->count);
+				pm_json_u64(j, "sum", h->sum);
+				json_mean_pcts(j, h, "");
+				pm_json_u64(j, "max", h->max);
+			}
+			pm_json_end(j);
+		}
+		pm_json_end(j);
+		report_listed_json(ks, j);
+		pm_json_end(j);
+	}
+	pm_json_end(j);
+}
+
+/* The declared kinds as text or CSV rows (JSON: report_kinds_json). */
 static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 {
-	int i, j;
 	unsigned int f, v;
+	int i;
 
-	if (fmt == FMT_JSON) {
-		fprintf(out, ",\"kinds\":[");
-		for (i = 0; i < m->nkinds; i++) {
-			const struct kind_stats *ks = m->kinds[i];
-
-			fprintf(out, "%s{\"name\":", i ? "," : "");
-			pm_json_quote(out, ks->kind.decl.name);
-			fprintf(out, ",\"class\":\"%s\",\"type\":%u,\"count\":%llu,\"fields\":[",
-				class_name(ks->kind.decl.class), ks->type,
-				(unsigned long long)ks->count);
-			for (f = 0; f < ks->kind.decl.nfields; f++) {
-				const struct pm_field *fd = &ks->kind.fields[f];
-				const struct pm_hist *h = &ks->fields[f];
-
-				fprintf(out, "%s{\"name\":", f ? "," : "");
-				pm_json_quote(out, fd->name);
-				fprintf(out, ",\"unit\":");
-				pm_json_quote(out, fd->unit);
-				if (fd->flags & PM_FIELD_ID) {
-					fprintf(out, ",\"id\":true}");
-				} else if (fd->flags & PM_FIELD_ENUM) {
-					fprintf(out, ",\"values\":[");
-					for (v = 0; v < ks->nvalues[f]; v++) {
-						fprintf(out, "%s{\"value\":%llu,\"label\":", v ? "," : "",
-							(unsigned long long)ks->values[f][v].value);
-						if (ks->labels[f][v][0])
-							pm_json_quote(out, ks->labels[f][v]);
-						else
-							fprintf(out, "null");
-						fprintf(out, ",\"count\":%llu}",
-							(unsigned long long)ks->values[f][v].count);
-					}
-					fprintf(out, "],\"other\":%llu}", (unsigned long long)ks->other[f]);
-				} else {
-					fprintf(out, ",\"count\":%llu,\"sum\":%llu,\"mean\":%.1f", h->count,
-						h->sum, pm_hist_mean(h));
-					for (j = 0; j < 4; j++)
-						fprintf(out, ",\"p%g\":%.1f", pcts[j],
-							pm_hist_percentile(h, pcts[j]));
-					fprintf(out, ",\"max\":%llu}", h->max);
-				}
-			}
-			fprintf(out, "]");
-			report_listed(m, ks, out, fmt);
-			fprintf(out, "}");
-		}
-		fprintf(out, "]");
-		return;
-	}
 	for (i = 0; i < m->nkinds; i++) {
 		const struct kind_stats *ks = m->kinds[i];
 
@@ -444,8 +471,20 @@ static void report_kinds(const struct model *m, FILE *out, enum fmt fmt)
 			fprintf(out, " mean %.1f p50 %.1f p99 %.1f max %llu %s\n", pm_hist_mean(h),
 				pm_hist_percentile(h, 50), pm_hist_percentile(h, 99), h->max, fd->unit);
 		}
-		report_listed(m, ks, out, fmt);
+		report_listed(m, ks, out);
 	}
+}
+
+/*
+ * Close a document of pm_json: 0, or 1 if its nesting was broken (a bug
+ * here, said on @err; the fuzz target traps on it).
+ */
+static int json_done(struct pm_json *j, FILE *err)
+{
+	if (!pm_json_finish(j))
+		return 0;
+	fprintf(err, "pagemove: internal error: unbalanced JSON\n");
+	return 1;
 }
 
 /* The text tables' first column: as wide as the longest name, at least 10. */
@@ -472,62 +511,68 @@ int pm_report(const struct model *m, FILE *out, enum fmt fmt)
 	for (i = 0; i < m->nhists; i++)
 		nother += strcmp(m->hists[i].unit, "ns") != 0;
 	if (fmt == FMT_JSON) {
-		fprintf(out, "{\"file\":");
-		pm_json_quote(out, m->path);
-		fprintf(out, ",\"version\":%u,\"tool\":", m->hdr.version);
-		pm_json_quote(out, m->hdr.tool);
-		fprintf(out, ",\"kernel\":");
-		pm_json_quote(out, m->hdr.kernel);
-		fprintf(out, ",\"hooks\":");
-		pm_json_quote(out, m->hdr.hooks);
-		fprintf(out, ",\"clock\":\"monotonic\",\"records\":%llu,\"lost_events\":%llu,"
-			"\"skipped_records\":%llu,\"source\":", (unsigned long long)m->records,
-			(unsigned long long)m->lost, (unsigned long long)m->skipped);
-		pm_json_quote(out, source);
-		fprintf(out, ",\"stages\":[");
+		struct pm_json js;
+
+		pm_json_begin(&js, out);
+		pm_json_obj(&js, NULL);
+		pm_json_str(&js, "file", m->path);
+		pm_json_u64(&js, "version", m->hdr.version);
+		pm_json_str(&js, "tool", m->hdr.tool);
+		pm_json_str(&js, "kernel", m->hdr.kernel);
+		pm_json_str(&js, "hooks", m->hdr.hooks);
+		pm_json_str(&js, "clock", "monotonic");
+		pm_json_u64(&js, "records", m->records);
+		pm_json_u64(&js, "lost_events", m->lost);
+		pm_json_u64(&js, "skipped_records", m->skipped);
+		pm_json_str(&js, "source", source);
+		pm_json_arr(&js, "stages");
 		for (i = 0; i < n; i++) {
 			const struct pm_hist *h = &v[i].h;
 
-			fprintf(out, "%s{\"name\":", i ? "," : "");
-			pm_json_quote(out, v[i].display);
-			fprintf(out, ",\"count\":%llu,\"sum_ns\":%llu,\"mean_ns\":%.1f", h->count, h->sum,
-				pm_hist_mean(h));
-			for (j = 0; j < 4; j++)
-				fprintf(out, ",\"p%g_ns\":%.1f", pcts[j], pm_hist_percentile(h, pcts[j]));
-			fprintf(out, ",\"max_ns\":%llu,\"share\":", h->max);
+			pm_json_obj(&js, NULL);
+			pm_json_str(&js, "name", v[i].display);
+			pm_json_u64(&js, "count", h->count);
+			pm_json_u64(&js, "sum_ns", h->sum);
+			json_mean_pcts(&js, h, "_ns");
+			pm_json_u64(&js, "max_ns", h->max);
 			if (v[i].is_stage && tot > 0)
-				fprintf(out, "%.4f}", (double)h->sum / tot);
+				pm_json_fixed(&js, "share", (double)h->sum / tot, 4);
 			else
-				fprintf(out, "null}");
+				pm_json_null(&js, "share");
+			pm_json_end(&js);
 		}
-		fprintf(out, "],\"histograms\":[");
-		for (i = 0, j = 0; i < m->nhists; i++) {
+		pm_json_end(&js);
+		pm_json_arr(&js, "histograms");
+		for (i = 0; i < m->nhists; i++) {
 			const struct pm_hist *h = &m->hists[i].h;
 
 			if (!strcmp(m->hists[i].unit, "ns"))
 				continue;
-			fprintf(out, "%s{\"name\":", j++ ? "," : "");
-			pm_json_quote(out, m->hists[i].name);
-			fprintf(out, ",\"unit\":");
-			pm_json_quote(out, m->hists[i].unit);
-			fprintf(out, ",\"count\":%llu,\"sum\":%llu,\"p50\":%.1f,\"max\":%llu}", h->count,
-				h->sum, pm_hist_percentile(h, 50), h->max);
+			pm_json_obj(&js, NULL);
+			pm_json_str(&js, "name", m->hists[i].name);
+			pm_json_str(&js, "unit", m->hists[i].unit);
+			pm_json_u64(&js, "count", h->count);
+			pm_json_u64(&js, "sum", h->sum);
+			pm_json_fixed(&js, "p50", pm_hist_percentile(h, 50), 1);
+			pm_json_u64(&js, "max", h->max);
+			pm_json_end(&js);
 		}
-		fprintf(out, "],\"counters\":[");
+		pm_json_end(&js);
+		pm_json_arr(&js, "counters");
 		for (i = 0; i < m->ncounters; i++) {
-			fprintf(out, "%s{\"name\":", i ? "," : "");
-			pm_json_quote(out, m->counters[i].name);
-			fprintf(out, ",\"unit\":");
-			pm_json_quote(out, m->counters[i].unit);
+			pm_json_obj(&js, NULL);
+			pm_json_str(&js, "name", m->counters[i].name);
+			pm_json_str(&js, "unit", m->counters[i].unit);
 			if (m->counters[i].available)
-				fprintf(out, ",\"value\":%llu}", m->counters[i].value);
+				pm_json_u64(&js, "value", m->counters[i].value);
 			else
-				fprintf(out, ",\"value\":null}");
+				pm_json_null(&js, "value");
+			pm_json_end(&js);
 		}
-		fprintf(out, "]");
-		report_kinds(m, out, fmt);
-		fprintf(out, "}\n");
-		return 0;
+		pm_json_end(&js);
+		report_kinds_json(m, &js);
+		pm_json_end(&js);
+		return json_done(&js, stderr);
 	}
 	if (fmt == FMT_CSV) {
 		fprintf(out, "kind,name,count,sum_ns,mean_ns,p50_ns,p90_ns,p99_ns,p99.9_ns,max_ns,share,value\n");
@@ -617,15 +662,16 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 	const struct named_hist *va, *vb;
 	const char *sa, *sb;
 	int na, nb, i, j, w = 10, first = 1;
+	struct pm_json js;
 
 	pm_stage_view(a, &va, &na, &sa, ba);
 	pm_stage_view(b, &vb, &nb, &sb, bb);
 	if (fmt == FMT_JSON) {
-		fprintf(out, "{\"base\":");
-		pm_json_quote(out, a->path);
-		fprintf(out, ",\"new\":");
-		pm_json_quote(out, b->path);
-		fprintf(out, ",\"stages\":[");
+		pm_json_begin(&js, out);
+		pm_json_obj(&js, NULL);
+		pm_json_str(&js, "base", a->path);
+		pm_json_str(&js, "new", b->path);
+		pm_json_arr(&js, "stages");
 	} else if (fmt == FMT_CSV) {
 		fprintf(out, "stage,base_count,new_count,base_p50_ns,new_p50_ns,ratio,ci_lo,ci_hi,significant\n");
 	} else {
@@ -648,13 +694,19 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 		}
 		sig = !(ci.lo <= 1 && 1 <= ci.hi);
 		if (fmt == FMT_JSON) {
-			fprintf(out, "%s{\"name\":", first ? "" : ",");
-			pm_json_quote(out, va[i].display);
-			fprintf(out, ",\"base_count\":%llu,\"new_count\":%llu,\"base_p50_ns\":%.1f,"
-				"\"new_p50_ns\":%.1f,\"ratio\":%.4f,\"ci\":[%.4f,%.4f],\"significant\":%s}",
-				va[i].h.count, vb[j].h.count, pm_hist_percentile(&va[i].h, 50),
-				pm_hist_percentile(&vb[j].h, 50), ci.ratio, ci.lo, ci.hi,
-				sig ? "true" : "false");
+			pm_json_obj(&js, NULL);
+			pm_json_str(&js, "name", va[i].display);
+			pm_json_u64(&js, "base_count", va[i].h.count);
+			pm_json_u64(&js, "new_count", vb[j].h.count);
+			pm_json_fixed(&js, "base_p50_ns", pm_hist_percentile(&va[i].h, 50), 1);
+			pm_json_fixed(&js, "new_p50_ns", pm_hist_percentile(&vb[j].h, 50), 1);
+			pm_json_fixed(&js, "ratio", ci.ratio, 4);
+			pm_json_arr(&js, "ci");
+			pm_json_fixed(&js, NULL, ci.lo, 4);
+			pm_json_fixed(&js, NULL, ci.hi, 4);
+			pm_json_end(&js);
+			pm_json_bool(&js, "significant", sig);
+			pm_json_end(&js);
 		} else if (fmt == FMT_CSV) {
 			csv_str(out, va[i].display);
 			fprintf(out, ",%llu,%llu,%.1f,%.1f,%.4f,%.4f,%.4f,%d\n", va[i].h.count,
@@ -669,8 +721,12 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 		}
 		first = 0;
 	}
-	if (fmt == FMT_JSON)
-		fprintf(out, "]}\n");
+	if (fmt == FMT_JSON) {
+		pm_json_end(&js);
+		pm_json_end(&js);
+		if (json_done(&js, err))
+			return 1;
+	}
 	if (first) {
 		fprintf(err, "pagemove: %s and %s have no stage in common\n", a->path, b->path);
 		return 1;
@@ -679,26 +735,22 @@ int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fm
 }
 
 /* The fields of a declared-kind record as trace-event args. */
-static void json_args(FILE *f, struct pm_log_reader *r, const struct pm_kind *k,
+static void json_args(struct pm_json *j, struct pm_log_reader *r, const struct pm_kind *k,
 		      const uint64_t *v)
 {
 	unsigned int i;
 
-	fprintf(f, ",\"args\":{");
+	pm_json_obj(j, "args");
 	for (i = 0; i < k->decl.nfields; i++) {
 		const char *l = (k->fields[i].flags & PM_FIELD_ENUM) ?
 				pm_log_label_name(r, k->decl.id, i, v[i]) : NULL;
 
-		if (i)
-			fputc(',', f);
-		pm_json_quote(f, k->fields[i].name);
-		fputc(':', f);
 		if (l)
-			pm_json_quote(f, l);
+			pm_json_str(j, k->fields[i].name, l);
 		else
-			fprintf(f, "%llu", (unsigned long long)v[i]);
+			pm_json_u64(j, k->fields[i].name, v[i]);
 	}
-	fprintf(f, "}}");
+	pm_json_end(j);
 }
 
 int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt, FILE *err,
@@ -706,17 +758,21 @@ int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt
 {
 	const struct pm_log_header *hdr = pm_log_header(r);
 	struct pm_rec rec;
+	struct pm_json j;
 	uint64_t n = 0;
 	int rc;
 
 	if (fmt == FMT_CSV) {
 		fprintf(f, "start_ns,dur_ns,cpu,tgid,pid,op,stage,pages\n");
 	} else {
-		fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"tool\":");
-		pm_json_quote(f, hdr->tool);
-		fprintf(f, ",\"kernel\":");
-		pm_json_quote(f, hdr->kernel);
-		fprintf(f, "},\"traceEvents\":[");
+		pm_json_begin(&j, f);
+		pm_json_obj(&j, NULL);
+		pm_json_str(&j, "displayTimeUnit", "ns");
+		pm_json_obj(&j, "otherData");
+		pm_json_str(&j, "tool", hdr->tool);
+		pm_json_str(&j, "kernel", hdr->kernel);
+		pm_json_end(&j);
+		pm_json_arr_lines(&j, "traceEvents");	/* an event a line */
 	}
 	while ((rc = pm_log_next(r, &rec)) > 0) {
 		struct pm_slice sl;
@@ -743,14 +799,20 @@ int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt
 					fprintf(f, ",%u\n", sl.pages);
 					continue;
 				}
-				fprintf(f, "%s\n{\"name\":", n ? "," : "");
-				pm_json_quote(f, pm_log_stage_name(r, sl.stage));
-				fprintf(f, ",\"cat\":");
-				pm_json_quote(f, hdr->tool);
-				fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%u,\"tid\":%u,"
-					"\"args\":{\"op\":%llu,\"pages\":%u,\"cpu\":%u}}",
-					(double)(sl.end_ns - sl.dur_ns) / 1e3, (double)sl.dur_ns / 1e3,
-					sl.tgid, sl.pid, (unsigned long long)sl.op_id, sl.pages, sl.cpu);
+				pm_json_obj(&j, NULL);
+				pm_json_str(&j, "name", pm_log_stage_name(r, sl.stage));
+				pm_json_str(&j, "cat", hdr->tool);
+				pm_json_str(&j, "ph", "X");
+				pm_json_fixed(&j, "ts", (double)(sl.end_ns - sl.dur_ns) / 1e3, 3);
+				pm_json_fixed(&j, "dur", (double)sl.dur_ns / 1e3, 3);
+				pm_json_u64(&j, "pid", sl.tgid);
+				pm_json_u64(&j, "tid", sl.pid);
+				pm_json_obj(&j, "args");
+				pm_json_u64(&j, "op", sl.op_id);
+				pm_json_u64(&j, "pages", sl.pages);
+				pm_json_u64(&j, "cpu", sl.cpu);
+				pm_json_end(&j);
+				pm_json_end(&j);
 			}
 			continue;
 		}
@@ -774,21 +836,31 @@ int pm_timeline(struct pm_log_reader *r, const char *path, FILE *f, enum fmt fmt
 			n++;
 			continue;
 		}
-		fprintf(f, "%s\n{\"name\":", n++ ? "," : "");
-		pm_json_quote(f, k->decl.name);
-		fprintf(f, ",\"cat\":");
-		pm_json_quote(f, hdr->tool);
-		if (k->decl.class == PM_DECL_SPAN)
-			fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f",
-				(double)(rec.hdr.ts_ns - v[0]) / 1e3, (double)v[0] / 1e3);
-		else
-			fprintf(f, ",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f", (double)rec.hdr.ts_ns / 1e3);
-		fprintf(f, ",\"pid\":0,\"tid\":%u", rec.hdr.cpu);
-		json_args(f, r, k, v);
+		n++;
+		pm_json_obj(&j, NULL);
+		pm_json_str(&j, "name", k->decl.name);
+		pm_json_str(&j, "cat", hdr->tool);
+		if (k->decl.class == PM_DECL_SPAN) {
+			pm_json_str(&j, "ph", "X");
+			pm_json_fixed(&j, "ts", (double)(rec.hdr.ts_ns - v[0]) / 1e3, 3);
+			pm_json_fixed(&j, "dur", (double)v[0] / 1e3, 3);
+		} else {
+			pm_json_str(&j, "ph", "i");
+			pm_json_str(&j, "s", "t");
+			pm_json_fixed(&j, "ts", (double)rec.hdr.ts_ns / 1e3, 3);
+		}
+		pm_json_u64(&j, "pid", 0);
+		pm_json_u64(&j, "tid", rec.hdr.cpu);
+		json_args(&j, r, k, v);
+		pm_json_end(&j);
 	}
 out:
-	if (fmt != FMT_CSV)
-		fprintf(f, "\n]}\n");
+	if (fmt != FMT_CSV) {
+		pm_json_end(&j);
+		pm_json_end(&j);
+		if (json_done(&j, err))
+			rc = -2;
+	}
 	*written = n;
 	if (rc == -1)
 		fprintf(err, "pagemove: %s\n", pm_log_error(r));
@@ -845,35 +917,46 @@ int pm_plot_data(const struct model *m, FILE *f, enum fmt fmt)
 	unsigned int slot;
 	uint64_t cum, le;
 	double frac;
-	int n, i, k;
+	struct pm_json j;
+	int n, i;
 
 	pm_stage_view(m, &v, &n, &source, buf);
 	if (fmt == FMT_CSV) {
 		fprintf(f, "stage,le_ns,fraction\n");
 	} else {
-		fprintf(f, "{\"file\":");
-		pm_json_quote(f, m->path);
-		fprintf(f, ",\"stages\":[");
+		pm_json_begin(&j, f);
+		pm_json_obj(&j, NULL);
+		pm_json_str(&j, "file", m->path);
+		pm_json_arr(&j, "stages");
 	}
 	for (i = 0; i < n; i++) {
 		if (fmt == FMT_JSON) {
-			fprintf(f, "%s{\"name\":", i ? "," : "");
-			pm_json_quote(f, v[i].display);
-			fprintf(f, ",\"count\":%llu,\"cdf\":[", v[i].h.count);
+			pm_json_obj(&j, NULL);
+			pm_json_str(&j, "name", v[i].display);
+			pm_json_u64(&j, "count", v[i].h.count);
+			pm_json_arr(&j, "cdf");
 		}
-		for (slot = 0, cum = 0, k = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac); k++) {
+		for (slot = 0, cum = 0; cdf_point(&v[i].h, &slot, &cum, &le, &frac); ) {
 			if (fmt == FMT_CSV) {
 				csv_str(f, v[i].display);
 				fprintf(f, ",%llu,%.6f\n", (unsigned long long)le, frac);
 			} else {
-				fprintf(f, "%s[%llu,%.6f]", k ? "," : "", (unsigned long long)le, frac);
+				pm_json_arr(&j, NULL);
+				pm_json_u64(&j, NULL, le);
+				pm_json_fixed(&j, NULL, frac, 6);
+				pm_json_end(&j);
 			}
 		}
-		if (fmt == FMT_JSON)
-			fprintf(f, "]}");
+		if (fmt == FMT_JSON) {
+			pm_json_end(&j);
+			pm_json_end(&j);
+		}
 	}
-	if (fmt == FMT_JSON)
-		fprintf(f, "]}\n");
+	if (fmt == FMT_JSON) {
+		pm_json_end(&j);
+		pm_json_end(&j);
+		return json_done(&j, stderr);
+	}
 	return 0;
 }
 

@@ -101,13 +101,14 @@ void pm_model_free(struct model *m);
 void pm_stage_view(const struct model *m, const struct named_hist **v, int *n,
 		   const char **source, struct named_hist *buf);
 
+/* 0; 1 if the JSON writer found its nesting broken (a bug, said on stderr). */
 int pm_report(const struct model *m, FILE *out, enum fmt fmt);
-/* 0; 1 when the two logs have no stage in common (said on @err). */
+/* 0; 1 when the two logs have no stage in common, or (a bug) the JSON broke: said on @err. */
 int pm_diff(const struct model *a, const struct model *b, FILE *out, enum fmt fmt, FILE *err);
 /* Stream @r's slices, spans and events; 0, or 1 with the reason on @err. */
 int pm_timeline(struct pm_log_reader *r, const char *path, FILE *out, enum fmt fmt, FILE *err,
 		uint64_t *written);
-/* The plotted CDF points, as JSON or CSV. */
+/* The plotted CDF points, as JSON or CSV; 0, or 1 as pm_report(). */
 int pm_plot_data(const struct model *m, FILE *out, enum fmt fmt);
 /* The number of stages plot would draw. */
 int pm_plot_count(const struct model *m);

@@ -65,6 +65,7 @@ void pm_json_begin(struct pm_json *j, FILE *f)
 	j->bad = false;
 	j->first[0] = true;
 	j->array[0] = true;	/* the top takes values without keys */
+	j->lines[0] = false;
 }
 
 /* The comma and the key before a value; a key where none belongs is a misuse. */
@@ -76,6 +77,8 @@ static void value(struct pm_json *j, const char *key)
 		else
 			fputc(',', j->f);
 	}
+	if (j->lines[j->depth])
+		fputc('\n', j->f);
 	j->first[j->depth] = false;
 	if (j->array[j->depth] != !key)
 		j->bad = true;
@@ -85,7 +88,7 @@ static void value(struct pm_json *j, const char *key)
 	}
 }
 
-static void json_open(struct pm_json *j, const char *key, bool array)
+static void json_open(struct pm_json *j, const char *key, bool array, bool lines)
 {
 	value(j, key);
 	fputc(array ? '[' : '{', j->f);
@@ -96,16 +99,22 @@ static void json_open(struct pm_json *j, const char *key, bool array)
 	j->depth++;
 	j->first[j->depth] = true;
 	j->array[j->depth] = array;
+	j->lines[j->depth] = lines;
 }
 
 void pm_json_obj(struct pm_json *j, const char *key)
 {
-	json_open(j, key, false);
+	json_open(j, key, false, false);
 }
 
 void pm_json_arr(struct pm_json *j, const char *key)
 {
-	json_open(j, key, true);
+	json_open(j, key, true, false);
+}
+
+void pm_json_arr_lines(struct pm_json *j, const char *key)
+{
+	json_open(j, key, true, true);
 }
 
 void pm_json_end(struct pm_json *j)
@@ -114,6 +123,8 @@ void pm_json_end(struct pm_json *j)
 		j->bad = true;
 		return;
 	}
+	if (j->lines[j->depth])
+		fputc('\n', j->f);
 	fputc(j->array[j->depth] ? ']' : '}', j->f);
 	j->depth--;
 }
@@ -153,6 +164,15 @@ void pm_json_dbl(struct pm_json *j, const char *key, double v, int prec)
 		fputs("null", j->f);
 	else
 		fprintf(j->f, "%.*g", prec > 0 ? prec : 17, v);
+}
+
+void pm_json_fixed(struct pm_json *j, const char *key, double v, int decimals)
+{
+	value(j, key);
+	if (!isfinite(v))
+		fputs("null", j->f);
+	else
+		fprintf(j->f, "%.*f", decimals > 0 ? decimals : 0, v);
 }
 
 void pm_json_bool(struct pm_json *j, const char *key, bool v)

@@ -17,7 +17,8 @@
  *	pm_json_finish(&j);		(newline; 0, or -1 if unbalanced)
  *
  * Inside an object every value takes a key; inside an array and at the
- * top the key is NULL.
+ * top the key is NULL.  Non-finite doubles (pm_json_dbl, pm_json_fixed)
+ * are written as null.
  */
 #ifndef PAGEMOVE_LIB_JSON_H
 #define PAGEMOVE_LIB_JSON_H
@@ -34,11 +35,17 @@ struct pm_json {
 	bool bad;			/* nesting broken: finish says so */
 	bool first[PM_JSON_MAX_DEPTH + 1];
 	bool array[PM_JSON_MAX_DEPTH + 1];
+	bool lines[PM_JSON_MAX_DEPTH + 1];	/* pm_json_arr_lines() */
 };
 
 void pm_json_begin(struct pm_json *j, FILE *f);
 void pm_json_obj(struct pm_json *j, const char *key);
 void pm_json_arr(struct pm_json *j, const char *key);
+/*
+ * An array with each element, and its closing ']', on a line of its own:
+ * for long lists read with line tools (pagemove timeline's traceEvents).
+ */
+void pm_json_arr_lines(struct pm_json *j, const char *key);
 void pm_json_end(struct pm_json *j);
 int pm_json_finish(struct pm_json *j);
 
@@ -47,6 +54,8 @@ void pm_json_u64(struct pm_json *j, const char *key, uint64_t v);
 void pm_json_i64(struct pm_json *j, const char *key, int64_t v);
 /* %.*g with @prec significant digits (0: shortest that reads back exactly) */
 void pm_json_dbl(struct pm_json *j, const char *key, double v, int prec);
+/* %.*f with @decimals digits after the point (a fixed-point column) */
+void pm_json_fixed(struct pm_json *j, const char *key, double v, int decimals);
 void pm_json_bool(struct pm_json *j, const char *key, bool v);
 void pm_json_null(struct pm_json *j, const char *key);
 

@@ -95,6 +95,59 @@ TEST(non_finite_numbers_are_null)
 	free(s);
 }
 
+TEST(fixed_point_keeps_its_digits_and_non_finite_is_null)
+{
+	struct pm_json j;
+	struct buf b;
+	char *s;
+
+	pm_json_begin(&j, buf_open(&b));
+	pm_json_obj(&j, NULL);
+	pm_json_fixed(&j, "p99_ns", 553369.0, 1);
+	pm_json_fixed(&j, "share", 0.475, 4);
+	pm_json_fixed(&j, "ts", 16.0, 3);
+	pm_json_fixed(&j, "n", 2.5, 0);
+	pm_json_arr(&j, "x");
+	pm_json_fixed(&j, NULL, NAN, 1);
+	pm_json_fixed(&j, NULL, -INFINITY, 4);
+	pm_json_fixed(&j, NULL, 1.0 / 3, 6);
+	pm_json_end(&j);
+	pm_json_end(&j);
+	pm_json_finish(&j);
+	s = buf_close(&b);
+	CHECK(!strcmp(s, "{\"p99_ns\":553369.0,\"share\":0.4750,\"ts\":16.000,\"n\":2,"
+		      "\"x\":[null,null,0.333333]}\n"), "got %s", s);
+	free(s);
+}
+
+TEST(line_array_puts_each_element_and_its_close_on_a_line)
+{
+	struct pm_json j;
+	struct buf b;
+	char *s;
+	int rc;
+
+	pm_json_begin(&j, buf_open(&b));
+	pm_json_obj(&j, NULL);
+	pm_json_arr_lines(&j, "ev");
+	pm_json_obj(&j, NULL);
+	pm_json_arr(&j, "a");		/* nested: compact again */
+	pm_json_u64(&j, NULL, 1);
+	pm_json_u64(&j, NULL, 2);
+	pm_json_end(&j);
+	pm_json_end(&j);
+	pm_json_u64(&j, NULL, 3);
+	pm_json_end(&j);
+	pm_json_arr_lines(&j, "none");
+	pm_json_end(&j);
+	pm_json_end(&j);
+	rc = pm_json_finish(&j);
+	s = buf_close(&b);
+	CHECK(rc == 0 && !strcmp(s, "{\"ev\":[\n{\"a\":[1,2]},\n3\n],\"none\":[\n]}\n"),
+	      "rc %d, got %s", rc, s);
+	free(s);
+}
+
 TEST(misuse_is_reported_by_finish)
 {
 	struct pm_json j;
