@@ -24,6 +24,13 @@ SPLAT+='|sleeping function called from invalid context|INFO: task .* blocked|Cal
 # printed, never silently dropped; every other "page dumped because" is a
 # splat.
 ALLOW='^page dumped because: unmovable page$'
+# Nor is a page that memory offlining could not migrate this time
+# (do_migrate_range(): "migrating pfn P failed ret:N", then the page's
+# dump): offlining retries, and the workloads offline blocks that hold file
+# and anonymous pages in use.  Only when the dump follows that line within
+# 10 lines and the page is neither a balloon page (page_type offline) nor a
+# zsmalloc page: those are the series' pages, which must migrate.
+MIGFAIL='^page dumped because: migration failure$'
 
 klog=$(mktemp)
 trap 'rm -f "$klog"' EXIT
@@ -42,6 +49,22 @@ fi
 allowed=$(grep -caE "$ALLOW" "$klog")
 [ "$allowed" = 0 ] ||
 	echo "$name: not counted as splats: $allowed lines '$(grep -m1 -aE "$ALLOW" "$klog")' (a refused memory offline)"
+# Line numbers of the offline retries' dumps that are not splats.
+retries=$(awk -v mf="$MIGFAIL" '
+	/^migrating pfn [0-9a-f]+ failed ret:/ { at = NR; ours = 0; next }
+	at && /page_type: .*(offline|zsmalloc)|zsmalloc|balloon/ { ours = 1 }
+	$0 ~ mf && at && NR - at <= 10 && !ours { print NR }
+	$0 ~ mf { at = 0 }' "$klog" | paste -sd' ' -)
+[ -z "$retries" ] ||
+	echo "$name: not counted as splats: $(wc -w <<<"$retries") lines 'page dumped because: migration failure' after 'migrating pfn ... failed' (memory offlining retries), neither a balloon nor a zsmalloc page"
+# Nor the stack an OOM report prints ("X invoked oom-killer", its Call
+# Trace within 5 lines): the tests that squeeze the guest check who was
+# killed themselves.  Counted and printed.
+ooms=$(awk '/ invoked oom-killer: / { at = NR; next }
+	at && /^Call Trace:$/ && NR - at <= 5 { print NR; at = 0 }' "$klog" | paste -sd' ' -)
+[ -z "$ooms" ] ||
+	echo "$name: not counted as splats: $(wc -w <<<"$ooms") OOM-killer reports' stacks ('$(grep -m1 -a ' invoked oom-killer: ' "$klog" | cut -c1-60)...')"
+retries="$retries $ooms"
 
 # A splat starts at a matching line; a match within 40 lines of the
 # previous one belongs to the same splat ("Call Trace:" follows its
@@ -57,9 +80,10 @@ while read -r at from; do
 	n=$((n + 1))
 	printf 'FAIL: %s: splat: %s\n' "$name" "$first"
 	sed -n "${from},$((at + 11))p" "$klog" | sed 's/^/    /'
-done < <(awk -v re="$SPLAT" -v allow="$ALLOW" '
+done < <(awk -v re="$SPLAT" -v allow="$ALLOW" -v retries="$retries" '
+	BEGIN { n = split(retries, r, " "); for (i = 1; i <= n; i++) skip[r[i]] = 1 }
 	/-+\[ cut here \]-+/ || /^=========/ { boundary = NR }
-	$0 ~ re && $0 !~ allow {
+	$0 ~ re && $0 !~ allow && !(NR in skip) {
 		# Shown from the boundary when it is close: the message of a WARN
 		# sits between "cut here" and "WARNING:".
 		if (last == 0 || NR - last > 40 || boundary)

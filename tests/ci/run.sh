@@ -190,6 +190,36 @@ printf '[    3.0] page dumped because: VM_BUG_ON_PAGE(PageTail(page))\n' >"$tmp/
 expect "splat-scan: any other page dump is a splat" 1 "FAIL: t: splat: page dumped because: VM_BUG_ON" -- \
 	bash "$TOP/ci/splat-scan.sh" t "$tmp/vmbug.log"
 
+# What the debug run printed on 2026-12-04: memory offlining retrying a
+# file page in use, then the squeeze's OOM report.  Neither is a splat; a
+# zsmalloc page that does not migrate, a dump without the offline's line
+# before it, and a WARNING after the OOM report are.
+cat >"$tmp/migfail.log" <<'LOG'
+[  286.908199] migrating pfn 587e9 failed ret:1
+[  286.908340] page: refcount:3 mapcount:1 mapping:000000006d6a7ab3 index:0x62b pfn:0x587e9
+[  286.912057] aops:v9fs_addr_operations ino:79147 dentry name(?):"python3.11"
+[  286.912458] flags: 0x180000000000008(uptodate|node=0|zone=3)
+[  286.912591] page dumped because: migration failure
+[  327.031320] awk invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0
+[  327.031400] CPU: 1 UID: 0 PID: 565 Comm: awk Not tainted 7.3.0-rc7-pagemove-debug #2 PREEMPT(lazy)
+[  327.031401] Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-debian-1.16.2-1 04/01/2014
+[  327.031402] Call Trace:
+[  327.031403]  <TASK>
+[  327.031404]  dump_stack_lvl+0x80/0xa0
+LOG
+expect "splat-scan: an offline's migration retry and an OOM report are counted apart, not splats" 0 \
+	"1 lines 'page dumped because: migration failure'.*1 OOM-killer reports' stacks.*PASS: t: 0 splats" -- \
+	bash -c "bash '$TOP/ci/splat-scan.sh' t '$tmp/migfail.log' | tr '\\n' ' '; exit \${PIPESTATUS[0]}"
+sed 's/^\(\[  286.912458\]\) flags: .*/\1 page_type: f6(zsmalloc)/' "$tmp/migfail.log" >"$tmp/migfail-zs.log"
+expect "splat-scan: a zsmalloc page that offlining cannot migrate is a splat" 1 \
+	"FAIL: t: splat: page dumped because: migration failure" -- bash "$TOP/ci/splat-scan.sh" t "$tmp/migfail-zs.log"
+grep -v 'migrating pfn' "$tmp/migfail.log" >"$tmp/migfail-bare.log"
+expect "splat-scan: a migration failure dump without the offline's line is a splat" 1 \
+	"FAIL: t: splat: page dumped because: migration failure" -- bash "$TOP/ci/splat-scan.sh" t "$tmp/migfail-bare.log"
+{ cat "$tmp/migfail.log"; echo '[  327.5] WARNING: mm/balloon.c:99 at balloon_page_list_dequeue+0x1/0x2, CPU#0: kworker/0:1/12'; } >"$tmp/oomwarn.log"
+expect "splat-scan: a WARNING after an OOM report is a splat" 1 \
+	"FAIL: t: splat: WARNING: mm/balloon.c" -- bash "$TOP/ci/splat-scan.sh" t "$tmp/oomwarn.log"
+
 # --- disk: the free-space check before the builds, against a df that
 # reports 3 GiB free; an empty checkout needs three trees' worth.
 mkdir -p "$tmp/fakedf" "$tmp/empty"
