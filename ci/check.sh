@@ -112,6 +112,19 @@ step tools "make bpf tools analysis: BPF objects, loaders and the CLI build" kst
 suite toolscli "tools: -h, --help, exit codes (host)" "$logdir/tools-cli.log" tools -- \
 	make -C "$TOP" --no-print-directory tools-test
 step selftests "make selftests: the tree's hmm-tests build" tree -- bash "$TOP/ci/selftests.sh"
+# make qemu in the background from here (qemu_wait collects it).
+qemu_pid=
+if [ "${ok[deps]:-0}" = 1 ]; then
+	{ nice -n 10 bash "$TOP/ci/qemu.sh" >"$logdir/qemu.log" 2>&1; } &
+	qemu_pid=$!
+fi
+qemu_wait() {
+	local rc=0
+	[ -n "$qemu_pid" ] || { echo "ci/qemu.sh was not started"; return 1; }
+	wait "$qemu_pid" || rc=$?
+	tail -n 5 "$logdir/qemu.log"
+	return $rc
+}
 step vmexit "vm: guest exit status and output reach the host" kstock -- vm_exit_status
 suite vmpatched "vm patched: smoke, series events, hmm-tests, migratevma, zsmigrate" "$logdir/vm-patched.log" \
 	kpatched tools selftests -- vm_suite patched "$logdir/vm-patched.log"
@@ -125,6 +138,12 @@ suite balloonlat "balloonlat: pages, requests, host madvise counted independentl
 	BALLOON_TO=256M bash "$TOP/ci/balloon-table.sh"
 suite vmballoon "vm patched: balloon with deflate-on-oom, the OOM notifier deflates" \
 	"$logdir/vm-balloon-oom.log" kpatched -- vm_balloon_oom "$logdir/vm-balloon-oom.log"
+# The QEMU companion with its test-only knob (ci/qemu.sh, build/qemu),
+# built while vmpatched .. vmballoon run: single-threaded TCG leaves a core.
+step qemu "make qemu: bookworm's QEMU 7.2 + patches/qemu + patches/testing/qemu-*" deps -- \
+	qemu_wait
+suite vmballoonmax "vm patched, QEMU companion acking at most 256 PFNs a buffer (as Firecracker): no hang, deflate-on-oom" \
+	"$logdir/vm-balloon-maxpfns.log" kpatched qemu -- vm_balloon_maxpfns "$logdir/vm-balloon-maxpfns.log"
 step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock -- \
 	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \
 	"$BUILD/vm/out/hmm-tests-patched.tap"

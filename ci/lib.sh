@@ -197,15 +197,37 @@ driver_result() {
 
 # The balloon with deflate-on-oom=on (tests/vm/balloon-oom.sh): the host
 # inflates by 1536 MiB, the guest runs short, the OOM notifier deflates.
-vm_balloon_oom() {	# vm_balloon_oom LOG
+# OPTS: more QEMU options (PAGEMOVE_VM_QEMU picks the binary, ci/vm.sh);
+# SOCK: the QMP socket's name in build/vm (default qmp-oom.sock).
+vm_balloon_oom() {	# vm_balloon_oom LOG [OPTS [SOCK]]
 	local sock driver rc=0
-	sock=$BUILD/vm/qmp-oom.sock
+	sock=$BUILD/vm/${3:-qmp-oom.sock}
 	rm -f "$sock"
 	SQUEEZE_MIB=0 bash "$TOP/tests/balloon-drive.sh" "$sock" "$1" 1536 &
 	driver=$!
-	PAGEMOVE_VM_QEMU_OPTS="${PAGEMOVE_VM_QEMU_OPTS--accel tcg,thread=single} -global virtio-balloon-pci.deflate-on-oom=on" \
+	PAGEMOVE_VM_QEMU_OPTS="${PAGEMOVE_VM_QEMU_OPTS--accel tcg,thread=single} -global virtio-balloon-pci.deflate-on-oom=on${2:+ $2}" \
 		PAGEMOVE_OUT=$BUILD/vm/out bash "$TOP/ci/vm.sh" -k patched -m 2G -c 2 -t 900 -q "$sock" -- \
 		bash "$TOP/tests/vm/balloon-oom.sh" || rc=$?
 	driver_result "$driver" "host inflated and deflated the deflate-on-oom balloon over QMP"
+	return $rc
+}
+
+# The same on the QEMU companion (build/qemu, ci/qemu.sh) as a host that,
+# like Firecracker, never acks a buffer of more than BALLOON_HOST_MAX_PFNS
+# (256) PFNs (patches/testing/qemu-balloon-max-pfns-per-buffer.patch): the
+# run must end, and QEMU must have dropped no buffer (its warn_report()
+# lines, on the VM's output in LOG).
+vm_balloon_maxpfns() {	# vm_balloon_maxpfns LOG
+	local max=${BALLOON_HOST_MAX_PFNS:-256} rc=0 n
+	PAGEMOVE_VM_QEMU=$BUILD/qemu/build/qemu-system-x86_64 \
+		vm_balloon_oom "$1" "-global virtio-balloon-device.x-max-pfns-per-buffer=$max" \
+		qmp-maxpfns.sock || rc=$?
+	n=$(grep -c 'x-max-pfns-per-buffer=[0-9]*, never acked' "$1" || true)
+	if [ "$n" = 0 ]; then
+		echo "PASS: a host acking at most $max PFNs a buffer dropped none"
+	else
+		echo "FAIL: a host acking at most $max PFNs a buffer dropped none: QEMU dropped $n"
+		grep -m 3 'never acked' "$1" | sed 's/^/    /'
+	fi
 	return $rc
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make qemu: the balloon companion (patches/qemu/*.patch) built on the
+# make qemu: the balloon companion (patches/qemu/*.patch) and the test-only
+# patches/testing/qemu-*.patch (device properties that are off unless a
+# test sets them) built on the
 # source of the QEMU this machine runs (Debian bookworm's qemu, 7.2), out of
 # the project tree:
 #   ~/.cache/pagemove/qemu/       the source package, unpacked once (pristine)
@@ -62,10 +64,12 @@ fi
 [ "${1:-}" = --fetch ] && { log "source in $srcdir"; exit 0; }
 
 out=$BUILD/qemu
-mapfile -t ours < <(ls "$PATCHES"/qemu/*.patch 2>/dev/null)
+# The companion, then the test-only device knobs make check uses
+# (patches/testing/qemu-*.patch: off unless a test sets them).
+mapfile -t ours < <(ls "$PATCHES"/qemu/*.patch "$PATCHES"/testing/qemu-*.patch 2>/dev/null)
 want=$( { echo "$ver"; cat "${ours[@]}" /dev/null; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$out/src/.pagemove-patches" 2>/dev/null)" != "$want" ]; then
-	log "copying the source and applying ${#ours[@]} patch(es) from patches/qemu"
+	log "copying the source and applying ${#ours[@]} patch(es) from patches/qemu and patches/testing"
 	mkdir -p "$out"
 	# rsync keeps unchanged files' times: ninja rebuilds only what a patch touches.
 	rsync -a --delete --exclude=.pagemove-patches "$srcdir/" "$out/src/"
