@@ -137,17 +137,17 @@ struct {
 	__type(value, struct opst);
 } ops SEC(".maps");
 
-/* Objects mapped by a reader: obj value at read_begin's return. */
-struct rkey {
+/* The object each task has mapped: its handle, and obj at read_begin's return. */
+struct reader {
 	__u64 handle;
-	__u32 tid, pad;
+	__u64 obj;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct rkey);
-	__type(value, __u64);
+	__type(key, __u32);		/* tid: a task maps one object at a time */
+	__type(value, struct reader);
 } readers SEC(".maps");
 
 /*
@@ -1122,19 +1122,28 @@ int BPF_PROG(ops_free_out)
 static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __u64 sgpage,
 					  __u64 addr, bool single)
 {
-	struct rkey k = { .handle = handle, .tid = (__u32)bpf_get_current_pid_tgid() };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct opst *st = op_get(ZM_OP_READ);
 	__u64 obj, pfn, page, t0 = st ? st->t0 : 0;
+	struct reader r = { .handle = handle };
 	struct zspage *z;
 	struct size_class *c;
 	__u32 magic = 0, size;
 	int err;
 
-	if (!st)
+	/*
+	 * No begin state: the kernel skipped this read's fentry run (see
+	 * missed_runs() in tools/tracer.c).  Leave no reader behind either,
+	 * or a later read_end would compare with an earlier read's value.
+	 */
+	if (!st) {
+		bpf_map_delete_elem(&readers, &tid);
 		return;
+	}
 	op_end(ZM_OP_READ);
 	obj = read_u64(handle, &err);
 	if (err) {
+		bpf_map_delete_elem(&readers, &tid);
 		skip(ZM_C_STALE_MAPPING);
 		return;
 	}
@@ -1142,7 +1151,8 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 	page = pfn_to_page(pfn);
 	z = page_zspage(page);
 	op_done(ZM_S_READ, ZM_STALL_READ, &win_zspage, (__u64)z, t0);
-	bpf_map_update_elem(&readers, &k, &obj, BPF_ANY);
+	r.obj = obj;
+	bpf_map_update_elem(&readers, &tid, &r, BPF_ANY);
 	if (z)
 		magic = BPF_CORE_READ_BITFIELD_PROBED(z, magic);
 	c = pool_class(pool, (obj >> OBJ_IDX_BITS) & OBJ_CLASS_MASK);
@@ -1159,11 +1169,24 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 		       (addr - direct_map()) >> 12, handle, addr, pfn_addr(pfn));
 }
 
+/*
+ * A read begins: forget what an earlier read of this task left (its
+ * read_end run skipped by the kernel), so that only this read's own begin
+ * can be compared at its end.
+ */
+static __always_inline void reader_begin(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&readers, &tid);
+	if (pm_traced())
+		op_begin(ZM_OP_READ);
+}
+
 SEC("fentry/zs_obj_read_begin")
 int BPF_PROG(ops_read_in)
 {
-	if (pm_traced())
-		op_begin(ZM_OP_READ);
+	reader_begin();
 	return 0;
 }
 
@@ -1178,8 +1201,7 @@ int BPF_PROG(ops_read_out, struct zs_pool *pool, unsigned long handle, size_t me
 SEC("fentry/zs_obj_read_sg_begin")
 int BPF_PROG(ops_sg_in)
 {
-	if (pm_traced())
-		op_begin(ZM_OP_READ);
+	reader_begin();
 	return 0;
 }
 
@@ -1194,14 +1216,20 @@ int BPF_PROG(ops_sg_out, struct zs_pool *pool, unsigned long handle, struct scat
 /* moved_under_reader; returns the obj value now, 0 if not ours. */
 static __always_inline __u64 reader_done(__u64 handle)
 {
-	struct rkey k = { .handle = handle, .tid = (__u32)bpf_get_current_pid_tgid() };
-	__u64 *was = bpf_map_lookup_elem(&readers, &k), then, obj;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct reader *was = bpf_map_lookup_elem(&readers, &tid);
+	__u64 then, obj;
 	int err;
 
 	if (!was)
 		return 0;
-	then = *was;
-	bpf_map_delete_elem(&readers, &k);
+	then = was->obj;
+	obj = was->handle;
+	bpf_map_delete_elem(&readers, &tid);
+	if (obj != handle) {	/* not this read's begin */
+		skip(ZM_C_MOVED_UNDER_READER);
+		return 0;
+	}
 	obj = read_u64(handle, &err);
 	if (err) {
 		skip(ZM_C_MOVED_UNDER_READER);

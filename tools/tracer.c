@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -504,16 +505,55 @@ static int read_hist(struct pm_run *run, struct bpf_map *map, uint32_t key, stru
 	return 0;
 }
 
+/*
+ * Runs of the loaded programs that the kernel skipped because the same
+ * program was already running on that CPU (a run preempted, or interrupted
+ * by an event it also traces): bpf_prog_info.recursion_misses, Linux 5.12+.
+ * Every count and check misses the events of those runs; a tracer that
+ * pairs an entry with an exit must not take a missed one for a match.
+ * Sets *worst to the program that missed most (NULL: none missed).
+ */
+static uint64_t missed_runs(struct pm_run *run, const char **worst)
+{
+	struct bpf_program *p;
+	uint64_t sum = 0, most = 0;
+
+	*worst = NULL;
+	bpf_object__for_each_program(p, run->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_program__autoload(p) || bpf_program__fd(p) < 0 ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			continue;
+		sum += info.recursion_misses;
+		if (info.recursion_misses > most) {
+			most = info.recursion_misses;
+			*worst = bpf_program__name(p);
+		}
+	}
+	return sum;
+}
+
 static int take_snapshot(struct pm_run *run)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(run->obj, run->t->hist_map);
+	struct pm_snapshot *s = &run->snap;
 	unsigned int i;
 	int err = 0;
 
-	memset(&run->snap, 0, sizeof(run->snap));
+	memset(s, 0, sizeof(*s));
 	for (i = 0; i < run->t->nr_stages; i++)
-		err |= map ? read_hist(run, map, i, &run->snap.hist[i]) : -1;
-	run->t->snapshot(run, &run->snap);
+		err |= map ? read_hist(run, map, i, &s->hist[i]) : -1;
+	run->t->snapshot(run, s);
+	s->missed = missed_runs(run, &s->missed_worst);
+	/* In the log as every tracer's last counter. */
+	if (s->nr_counters < PM_TRACER_MAX_COUNTERS)
+		s->counter[s->nr_counters++] = (struct pm_counter){
+			.group = "bpf", .name = "missed_runs", .value = s->missed,
+			.available = true,
+		};
 	return err;
 }
 
@@ -580,6 +620,11 @@ static void summarize(struct pm_run *run)
 		fprintf(stderr, "%s: WARNING: histograms incomplete\n", run->t->name);
 	run->t->summary(run, &run->snap);
 	fflush(stdout);
+	if (run->snap.missed)
+		fprintf(stderr, "%s: WARNING: the kernel skipped %llu runs of the BPF programs "
+			"(the same program already running on that CPU; most: %s): their events "
+			"are not counted or checked\n", run->t->name,
+			(unsigned long long)run->snap.missed, run->snap.missed_worst);
 	full = run->t->skel->tgids_full(run->skel);
 	if (full)
 		fprintf(stderr, "%s: WARNING: %llu processes forked by traced ones were not "

@@ -91,6 +91,9 @@ struct pm_snapshot {
 	struct pm_counter counter[PM_TRACER_MAX_COUNTERS];
 	unsigned int nr_counters;
 	uint64_t lost;		/* events the ring buffer had no room for */
+	/* Program runs the kernel skipped (recursion), also counter bpf.missed_runs. */
+	uint64_t missed;
+	const char *missed_worst;	/* the program that missed most */
 };
 
 struct pm_run;

@@ -151,6 +151,8 @@ run_mode() {
 	[ -s "$zm" ] || return
 	sed 's/^/  zsmigrate: /' "$zm" | grep -v ': race: ' | tail -n 20
 	grep -m 5 '^race: ' "$zm" | sed 's/^/  zsmigrate: /'
+	# Program runs the kernel skipped (tools/tracer.c missed_runs()).
+	grep 'WARNING' "$zm.err" | sed 's/^/  /'
 	if [ "$mode" = race ]; then
 		echo "  zsmigrate on the planted race: exit $zrc"
 	else
