@@ -138,12 +138,6 @@ suite balloonlat "balloonlat: pages, requests, host madvise counted independentl
 	BALLOON_TO=256M bash "$TOP/ci/balloon-table.sh"
 suite vmballoon "vm patched: balloon with deflate-on-oom, the OOM notifier deflates" \
 	"$logdir/vm-balloon-oom.log" kpatched -- vm_balloon_oom "$logdir/vm-balloon-oom.log"
-# The QEMU companion with its test-only knob (ci/qemu.sh, build/qemu),
-# built while vmpatched .. vmballoon run: single-threaded TCG leaves a core.
-step qemu "make qemu: bookworm's QEMU 7.2 + patches/qemu + patches/testing/qemu-*" deps -- \
-	qemu_wait
-suite vmballoonmax "vm patched, QEMU companion acking at most 256 PFNs a buffer (as Firecracker): no hang, deflate-on-oom" \
-	"$logdir/vm-balloon-maxpfns.log" kpatched qemu -- vm_balloon_maxpfns "$logdir/vm-balloon-maxpfns.log"
 step hmmcmp "hmm-tests: every stock pass passes on patched" vmpatched vmstock -- \
 	bash "$TOP/tests/hmm-compare.sh" "$BUILD/vm/out/hmm-tests-stock.tap" \
 	"$BUILD/vm/out/hmm-tests-patched.tap"
@@ -164,6 +158,13 @@ suite vmzsrace "vm zsrace: zsmigrate reports the planted race, not the delay-onl
 # end, and deflate releases only what the host was told about.
 suite vmballoonfail "vm testing kernel: tell_host() failures, deflate tells before it releases" \
 	"$logdir/vm-balloon-fail.log" kzsrace tools -- vm_balloon_fail "$logdir/vm-balloon-fail.log"
+
+# The QEMU companion with its test-only knob (ci/qemu.sh, build/qemu),
+# built while the VM suites above ran: single-threaded TCG leaves a core.
+step qemu "make qemu: bookworm's QEMU 7.2 + patches/qemu + patches/testing/qemu-*" deps -- \
+	qemu_wait
+suite vmballoonmax "vm patched, QEMU companion acking at most 256 PFNs a buffer (as Firecracker): no hang, deflate-on-oom" \
+	"$logdir/vm-balloon-maxpfns.log" kpatched qemu -- vm_balloon_maxpfns "$logdir/vm-balloon-maxpfns.log"
 
 printf '\nmake check took %ds; build/ holds %s, ccache %s, %s free\n' $(( $(date +%s) - t0 )) \
 	"$(du -sh "$BUILD" 2>/dev/null | cut -f1)" "$(du -sh "$CACHE/ccache" 2>/dev/null | cut -f1)" \
