@@ -125,9 +125,7 @@ struct {
 struct opst {
 	__u64 t0;
 	__u64 klass;		/* zs_free: its class */
-	__u64 word;		/* zs_obj_write: the first 8 bytes written */
 	__u64 gen;		/* compact_gen at entry */
-	__u64 len;
 };
 
 struct {
@@ -519,9 +517,11 @@ static __always_inline __u32 check_migrated(__u64 page, __u64 newpage, struct zs
 	huge = BPF_CORE_READ_BITFIELD_PROBED(z, huge);
 	if (huge) {
 		/* One object, its handle in the first zpdesc's handle word. */
-		run(ZM_C_HANDLE_OLD_PAGE);
-		if (!(huge_handle & 1))
+		if (!(huge_handle & 1)) {
+			skip(ZM_C_HANDLE_OLD_PAGE);	/* no object, or freed meanwhile */
 			return 0;
+		}
+		run(ZM_C_HANDLE_OLD_PAGE);
 		v = read_u64(huge_handle & ~1ULL, &err);
 		if (!err && (v >> OBJ_PFN_SHIFT) == spfn)
 			REPORT(ZM_C_HANDLE_OLD_PAGE, ZM_OP_MIGRATE, (__u64)z, size, spfn, dpfn,
@@ -745,13 +745,18 @@ static __always_inline void on_migrate_begin(__u64 newpage, __u64 page)
 
 /*
  * @result from the series' event, or derived from the return value;
- * @klass/@nr_objs from the series' event (else NULL, -1).
+ * @klass/@nr_objs from the series' event (else NULL, -1); @page: the old
+ * page where the hook has it (0: a kretprobe), which must be the one this
+ * thread's begin stored: a begin the kernel skipped leaves an earlier
+ * migration's state, whose exit it skipped, in migs.  That state's window
+ * is closed, unchecked.
  */
 static __always_inline void on_migrate_end(int result, struct size_class *klass, __s64 nr_objs,
-					   bool have_page)
+					   bool have_page, __u64 page)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct mst *st = bpf_map_lookup_elem(&migs, &tid);
+	struct zpdesc *sp, *dp;
 	struct zspage *z;
 	struct zm_event *e;
 	__u64 now = bpf_ktime_get_ns(), hh;
@@ -759,6 +764,11 @@ static __always_inline void on_migrate_end(int result, struct size_class *klass,
 
 	if (!st)
 		return;
+	if (page && st->page != page) {
+		window_close(st->zspage, 0, 0, now);
+		bpf_map_delete_elem(&migs, &tid);
+		return;
+	}
 	z = (struct zspage *)st->zspage;
 	if (result == ZM_R_SUCCESS && !z)
 		result = ZM_R_FREED;	/* fexit: 0 without a zspage */
@@ -768,11 +778,21 @@ static __always_inline void on_migrate_end(int result, struct size_class *klass,
 	switch (result) {
 	case ZM_R_SUCCESS:
 		INC(outcome[ZM_MIGRATED]);
+		sp = (struct zpdesc *)st->page;
+		dp = (struct zpdesc *)st->newpage;
 		hh = st->huge_handle;
 		if (have_page) {	/* tp: before reset_zpdesc(S), the word is still there */
-			struct zpdesc *sp = (struct zpdesc *)st->page;
-
 			hh = BPF_CORE_READ(sp, handle);
+		} else if (BPF_CORE_READ(dp, handle) != hh) {
+			/*
+			 * fexit: the migration copies S's handle word to D.  Not
+			 * the word read at entry: the object was freed since
+			 * (obj_free() clears the word of a huge zspage), before
+			 * the migration (its handle is free memory that may still
+			 * name S: seen on stock, 1 in 106892 migrations) or after
+			 * it.  Not compared.
+			 */
+			hh = 0;
 		}
 		moved = check_migrated(st->page, st->newpage, z, klass, hh, nr_objs);
 		__sync_fetch_and_add(&totals.outcome[ZM_OBJS_MOVED], moved + PLANT(9));
@@ -851,7 +871,7 @@ int BPF_PROG(tp_migrate_end, struct zs_pool *pool, struct size_class *class, str
 	/* 0 success, 1 busy, 2 freed: enum zs_migrate_result of the series */
 	on_migrate_end(result == 0 ? ZM_R_SUCCESS : result == 1 ? ZM_R_BUSY :
 		       result == 2 ? ZM_R_FREED : ZM_R_ERROR, (struct size_class *)num(class),
-		       nr_objs, true);
+		       nr_objs, true, num(page));
 	return 0;
 }
 
@@ -894,7 +914,7 @@ int BPF_PROG(fn_migrate, struct page *newpage, struct page *page)
 SEC("fexit/zs_page_migrate")
 int BPF_PROG(fx_migrate, struct page *newpage, struct page *page, enum migrate_mode mode, int ret)
 {
-	on_migrate_end(result_of(ret), NULL, -1, false);
+	on_migrate_end(result_of(ret), NULL, -1, false, num(page));
 	return 0;
 }
 
@@ -940,7 +960,7 @@ int BPF_KPROBE(kp_migrate, struct page *newpage, struct page *page)
 SEC("kretprobe/zs_page_migrate")
 int BPF_KRETPROBE(kr_migrate, int ret)
 {
-	on_migrate_end(result_of(ret), NULL, -1, false);
+	on_migrate_end(result_of(ret), NULL, -1, false, 0);
 	return 0;
 }
 
@@ -1218,15 +1238,15 @@ static __always_inline __u64 reader_done(__u64 handle)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct reader *was = bpf_map_lookup_elem(&readers, &tid);
-	__u64 then, obj;
+	__u64 then, obj, began;
 	int err;
 
 	if (!was)
 		return 0;
 	then = was->obj;
-	obj = was->handle;
+	began = was->handle;
 	bpf_map_delete_elem(&readers, &tid);
-	if (obj != handle) {	/* not this read's begin */
+	if (began != handle) {	/* not this read's begin */
 		skip(ZM_C_MOVED_UNDER_READER);
 		return 0;
 	}
@@ -1284,39 +1304,42 @@ int BPF_PROG(ops_sg_end, struct zs_pool *pool, unsigned long handle)
 }
 
 SEC("fentry/zs_obj_write")
-int BPF_PROG(ops_write_in, struct zs_pool *pool, unsigned long handle, void *mem, size_t len)
+int BPF_PROG(ops_write_in)
 {
 	struct opst *st;
 
 	if (!pm_traced())
 		return 0;
 	st = op_begin(ZM_OP_WRITE);
-	if (!st)
-		return 0;
-	st->gen = compact_gen;
-	st->len = len;
-	if (len >= 8)
-		bpf_probe_read_kernel(&st->word, sizeof(st->word), mem);
+	if (st)
+		st->gen = compact_gen;
 	return 0;
 }
 
-/* lost_write: the object's current location holds what was written. */
+/*
+ * lost_write: the object's current location holds what was written.  The
+ * word written is read from the caller's buffer here, not taken from the
+ * entry's state: a state the kernel left behind (an earlier write whose
+ * exit run it skipped) must not become this write's expectation.
+ */
 SEC("fexit/zs_obj_write")
-int BPF_PROG(ops_write_out, struct zs_pool *pool, unsigned long handle)
+int BPF_PROG(ops_write_out, struct zs_pool *pool, unsigned long handle, void *mem, size_t len)
 {
 	struct opst *st = op_get(ZM_OP_WRITE);
-	__u64 obj, obj2, pfn, off, word, wrote, gen, len, t0;
+	__u64 obj, obj2, pfn, off, word, wrote = 0, gen, t0;
 	struct size_class *c;
 	struct zspage *z;
 	int err, err2;
 
 	if (!st)
 		return 0;
-	wrote = st->word;
 	gen = st->gen;
-	len = st->len;
 	t0 = st->t0;
 	op_end(ZM_OP_WRITE);
+	if (len >= 8 && bpf_probe_read_kernel(&wrote, sizeof(wrote), mem)) {
+		skip(ZM_C_LOST_WRITE);	/* the caller's buffer cannot be read */
+		len = 0;
+	}
 	obj = read_u64(handle, &err);
 	pfn = obj >> OBJ_PFN_SHIFT;
 	z = err ? NULL : page_zspage(pfn_to_page(pfn));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pagemove tracer framework (tracer.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,20 +514,24 @@ static int read_hist(struct pm_run *run, struct bpf_map *map, uint32_t key, stru
  * pairs an entry with an exit must not take a missed one for a match.
  * Sets *worst to the program that missed most (NULL: none missed).
  */
-static uint64_t missed_runs(struct pm_run *run, const char **worst)
+static uint64_t missed_runs(struct pm_run *run, const char **worst, bool *known)
 {
+	const __u32 need = offsetof(struct bpf_prog_info, recursion_misses) +
+			   sizeof(((struct bpf_prog_info *)0)->recursion_misses);
 	struct bpf_program *p;
 	uint64_t sum = 0, most = 0;
 
 	*worst = NULL;
+	*known = false;
 	bpf_object__for_each_program(p, run->obj) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 
 		memset(&info, 0, sizeof(info));
 		if (!bpf_program__autoload(p) || bpf_program__fd(p) < 0 ||
-		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-			continue;
+		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) || len < need)
+			continue;	/* before 5.12 the kernel does not say */
+		*known = true;
 		sum += info.recursion_misses;
 		if (info.recursion_misses > most) {
 			most = info.recursion_misses;
@@ -541,18 +546,19 @@ static int take_snapshot(struct pm_run *run)
 	struct bpf_map *map = bpf_object__find_map_by_name(run->obj, run->t->hist_map);
 	struct pm_snapshot *s = &run->snap;
 	unsigned int i;
+	bool known;
 	int err = 0;
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < run->t->nr_stages; i++)
 		err |= map ? read_hist(run, map, i, &s->hist[i]) : -1;
 	run->t->snapshot(run, s);
-	s->missed = missed_runs(run, &s->missed_worst);
+	s->missed = missed_runs(run, &s->missed_worst, &known);
 	/* In the log as every tracer's last counter. */
 	if (s->nr_counters < PM_TRACER_MAX_COUNTERS)
 		s->counter[s->nr_counters++] = (struct pm_counter){
 			.group = "bpf", .name = "missed_runs", .value = s->missed,
-			.available = true,
+			.available = known,
 		};
 	return err;
 }
@@ -622,8 +628,8 @@ static void summarize(struct pm_run *run)
 	fflush(stdout);
 	if (run->snap.missed)
 		fprintf(stderr, "%s: WARNING: the kernel skipped %llu runs of the BPF programs "
-			"(the same program already running on that CPU; most: %s): their events "
-			"are not counted or checked\n", run->t->name,
+			"(the same program already running on that CPU; most: %s; any process's): "
+			"the events of those runs are not counted or checked\n", run->t->name,
 			(unsigned long long)run->snap.missed, run->snap.missed_worst);
 	full = run->t->skel->tgids_full(run->skel);
 	if (full)
