@@ -26,8 +26,12 @@ static const char *const count_names[] = BL_COUNT_NAMES;
 
 #define HANDLE_SYM "virtio_balloon_handle_output"
 
-/* The uprobes on QEMU's request handler, if attached. */
+/*
+ * The uprobes on QEMU's request handler, if attached, and whether they
+ * were: the framework detaches (bl_detach) before the summary is printed.
+ */
 static struct bpf_link *up_link, *urp_link;
+static bool handle_attached;
 static char handle_why[256] = "no -p QEMU_PID";
 
 static bool host_mode(const struct pm_run *run)
@@ -37,7 +41,7 @@ static bool host_mode(const struct pm_run *run)
 
 static bool handle_available(void)
 {
-	return up_link && urp_link;
+	return handle_attached;
 }
 
 static void destroy_links(void)
@@ -95,6 +99,7 @@ static int on_attached(struct pm_run *run)
 		snprintf(handle_why, sizeof(handle_why), "no symbol %s in %s (stripped?): %s",
 			 HANDLE_SYM, exe, strerror(-err));
 	}
+	handle_attached = !err;
 	return 0;
 }
 
