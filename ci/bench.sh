@@ -178,7 +178,7 @@ if want balloon; then
 bl_log=$out/balloon.log bl_mem=${BALLOON_MEM:-8G} bl_mib=${BALLOON_MIB:-7168}
 : >"$bl_log"
 configs="stock patched"
-companion=${PAGEMOVE_QEMU_COMPANION:-$BUILD/qemu/build/qemu-system-x86_64}
+companion=$(qemu_companion)
 if [ -x "$companion" ]; then
 	configs="$configs patched_qemu"
 else

@@ -212,14 +212,25 @@ vm_balloon_oom() {	# vm_balloon_oom LOG [OPTS [SOCK]]
 	return $rc
 }
 
+# The QEMU companion's binary (ci/qemu.sh), or PAGEMOVE_QEMU_COMPANION.
+qemu_companion() {
+	echo "${PAGEMOVE_QEMU_COMPANION:-$BUILD/qemu/build/qemu-system-x86_64}"
+}
+
 # The same on the QEMU companion (build/qemu, ci/qemu.sh) as a host that,
-# like Firecracker, never acks a buffer of more than BALLOON_HOST_MAX_PFNS
+# like Firecracker, never acks an inflate buffer of more than BALLOON_HOST_MAX_PFNS
 # (256) PFNs (patches/testing/qemu-balloon-max-pfns-per-buffer.patch): the
 # run must end, and QEMU must have dropped no buffer (its warn_report()
 # lines, on the VM's output in LOG).
 vm_balloon_maxpfns() {	# vm_balloon_maxpfns LOG
 	local max=${BALLOON_HOST_MAX_PFNS:-256} rc=0 n
-	PAGEMOVE_VM_QEMU=$BUILD/qemu/build/qemu-system-x86_64 \
+	# The line counted below is the one the patch prints.
+	if ! grep -q '"x-max-pfns-per-buffer=%u, never acked"' \
+		"$PATCHES/testing/qemu-balloon-max-pfns-per-buffer.patch"; then
+		echo "FAIL: the QEMU patch's warning is the line counted: not in the patch"
+		return 1
+	fi
+	PAGEMOVE_VM_QEMU=$(qemu_companion) \
 		vm_balloon_oom "$1" "-global virtio-balloon-device.x-max-pfns-per-buffer=$max" \
 		qmp-maxpfns.sock || rc=$?
 	n=$(grep -c 'x-max-pfns-per-buffer=[0-9]*, never acked' "$1" || true)

@@ -18,7 +18,8 @@ rounds=${1:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 top=${PAGEMOVE_TOP:-$here/../..}
 out=${PAGEMOVE_OUT:?}
-kernel=${PAGEMOVE_KERNEL:-?}
+# BALLOONLAT_CONFIG: the column (ci/balloon-table.sh: patched_qemu).
+kernel=${BALLOONLAT_CONFIG:-${PAGEMOVE_KERNEL:-?}}
 to=${BALLOON_TO:?}
 check=${BALLOONLAT_CHECK:-0}
 . "$here/lib.sh"
