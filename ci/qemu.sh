@@ -64,9 +64,13 @@ fi
 [ "${1:-}" = --fetch ] && { log "source in $srcdir"; exit 0; }
 
 out=$BUILD/qemu
+mkdir -p "$out"
+# One build of build/qemu at a time (make check builds it in the background).
+exec 9>"$out/.lock"
+flock 9 || die "cannot lock $out"
 # The companion, then the test-only device knobs make check uses
 # (patches/testing/qemu-*.patch: off unless a test sets them).
-mapfile -t ours < <(ls "$PATCHES"/qemu/*.patch "$PATCHES"/testing/qemu-*.patch 2>/dev/null)
+mapfile -t ours < <(ls "$PATCHES"/qemu/*.patch 2>/dev/null; ls "$PATCHES"/testing/qemu-*.patch 2>/dev/null)
 want=$( { echo "$ver"; cat "${ours[@]}" /dev/null; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$out/src/.pagemove-patches" 2>/dev/null)" != "$want" ]; then
 	log "copying the source and applying ${#ours[@]} patch(es) from patches/qemu and patches/testing"

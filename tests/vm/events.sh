@@ -329,8 +329,9 @@ signal.pause()' &
 	b0=$(ballooned) i0=$(vmstat balloon_inflate)
 	echo "pagemove: balloon squeeze"
 	for _ in $(seq 1200); do
-		[ "$(vmstat balloon_inflate)" -gt "$i0" ] && squeezed=1
-		[ $squeezed = 1 ] && [ "$(ballooned)" -le "$b0" ] && break
+		i=$(vmstat balloon_inflate)
+		[ "$i" -gt "$i0" ] && squeezed=1
+		[ $squeezed = 1 ] && [ $(( i - $(vmstat balloon_deflate) )) -le "$b0" ] && break
 		sleep 0.5
 	done
 	kill $hog 2>/dev/null
