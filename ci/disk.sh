@@ -32,6 +32,10 @@ part() {	# part TENTHS WHAT: a product still to be made
 [ -f "$PATCHED_SRC/obj/vmlinux" ] || part 29 "patched build and config matrix ($PATCHED_SRC/obj*)"
 [ -f "$ZSRACE_SRC/Makefile" ] || part 18 "zsrace worktree ($ZSRACE_SRC)"
 [ -f "$ZSRACE_SRC/obj/vmlinux" ] || part 28 "zsrace build ($ZSRACE_SRC/obj)"
+# QEMU with the companion (ci/qemu.sh): build/qemu 386 MiB, its unpacked
+# source package in the cache 361 MiB (2026-12-04).
+[ -x "$BUILD/qemu/build/qemu-system-x86_64" ] || part 4 "QEMU companion build ($BUILD/qemu)"
+[ -d "$CACHE/qemu" ] || part 4 "QEMU source package ($CACHE/qemu)"
 if [ "$(du -sm "$CACHE/ccache" 2>/dev/null | cut -f1 || echo 0)" -lt 700 ]; then
 	part 10 "ccache ($CACHE/ccache)"
 fi
