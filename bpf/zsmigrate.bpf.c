@@ -139,6 +139,7 @@ struct {
 struct reader {
 	__u64 handle;
 	__u64 obj;
+	__u64 mem;		/* what read_begin returned (0: the sg variant) */
 };
 
 struct {
@@ -1172,6 +1173,7 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 	z = page_zspage(page);
 	op_done(ZM_S_READ, ZM_STALL_READ, &win_zspage, (__u64)z, t0);
 	r.obj = obj;
+	r.mem = sgpage ? 0 : addr;
 	bpf_map_update_elem(&readers, &tid, &r, BPF_ANY);
 	if (z)
 		magic = BPF_CORE_READ_BITFIELD_PROBED(z, magic);
@@ -1234,7 +1236,7 @@ int BPF_PROG(ops_sg_out, struct zs_pool *pool, unsigned long handle, struct scat
 }
 
 /* moved_under_reader; returns the obj value now, 0 if not ours. */
-static __always_inline __u64 reader_done(__u64 handle)
+static __always_inline __u64 reader_done(__u64 handle, __u64 mem)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct reader *was = bpf_map_lookup_elem(&readers, &tid);
@@ -1245,6 +1247,9 @@ static __always_inline __u64 reader_done(__u64 handle)
 		return 0;
 	then = was->obj;
 	began = was->handle;
+	/* The same handle, and for read_end the mapping that begin returned. */
+	if (mem && was->mem && was->mem != mem)
+		began = 0;
 	bpf_map_delete_elem(&readers, &tid);
 	if (began != handle) {	/* not this read's begin */
 		skip(ZM_C_MOVED_UNDER_READER);
@@ -1265,9 +1270,10 @@ static __always_inline __u64 reader_done(__u64 handle)
 
 /* header_backptr: the slot's header names the handle (read lock still held). */
 SEC("fentry/zs_obj_read_end")
-int BPF_PROG(ops_read_end, struct zs_pool *pool, unsigned long handle)
+int BPF_PROG(ops_read_end, struct zs_pool *pool, unsigned long handle, size_t mem_len,
+	     void *handle_mem)
 {
-	__u64 obj = reader_done(handle), pfn, page, hdr, idx;
+	__u64 obj = reader_done(handle, num(handle_mem)), pfn, page, hdr, idx;
 	struct size_class *c;
 	struct zspage *z;
 	__u32 size;
@@ -1299,7 +1305,7 @@ int BPF_PROG(ops_read_end, struct zs_pool *pool, unsigned long handle)
 SEC("fentry/zs_obj_read_sg_end")
 int BPF_PROG(ops_sg_end, struct zs_pool *pool, unsigned long handle)
 {
-	reader_done(handle);
+	reader_done(handle, 0);
 	return 0;
 }
 
