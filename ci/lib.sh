@@ -218,10 +218,11 @@ qemu_companion() {
 }
 
 # The same on the QEMU companion (build/qemu, ci/qemu.sh) as a host that,
-# like Firecracker, never acks an inflate buffer of more than BALLOON_HOST_MAX_PFNS
-# (256) PFNs (patches/testing/qemu-balloon-max-pfns-per-buffer.patch): the
-# run must end, and QEMU must have dropped no buffer (its warn_report()
-# lines, on the VM's output in LOG).
+# like Firecracker, never acks an inflate buffer of more than
+# BALLOON_HOST_MAX_PFNS (256) PFNs
+# (patches/testing/qemu-balloon-max-pfns-per-buffer.patch): the run must
+# end, and QEMU must have dropped no buffer (its warn_report() lines, on
+# the VM's output in LOG).
 vm_balloon_maxpfns() {	# vm_balloon_maxpfns LOG
 	local max=${BALLOON_HOST_MAX_PFNS:-256} rc=0 n
 	# The line counted below is the one the patch prints.

@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make qemu: the balloon companion (patches/qemu/*.patch) and the test-only
 # patches/testing/qemu-*.patch (device properties that are off unless a
-# test sets them) built on the
-# source of the QEMU this machine runs (Debian bookworm's qemu, 7.2), out of
-# the project tree:
+# test sets them) built on the source of the QEMU this machine runs (Debian
+# bookworm's qemu, 7.2), out of the project tree:
 #   ~/.cache/pagemove/qemu/       the source package, unpacked once (pristine)
 #   build/qemu/src                a copy with debian/patches and ours applied
 #   build/qemu/build              meson/ninja build, ccache, x86_64-softmmu only
