@@ -1194,15 +1194,16 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 /*
  * A read begins: forget what an earlier read of this task left (its
  * read_end run skipped by the kernel), so that only this read's own begin
- * can be compared at its end.
+ * can be compared at its end.  Untraced tasks never leave a reader.
  */
 static __always_inline void reader_begin(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
+	if (!pm_traced())
+		return;
 	bpf_map_delete_elem(&readers, &tid);
-	if (pm_traced())
-		op_begin(ZM_OP_READ);
+	op_begin(ZM_OP_READ);
 }
 
 SEC("fentry/zs_obj_read_begin")
