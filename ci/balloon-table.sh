@@ -40,10 +40,7 @@ companion=$(qemu_companion)
 configs=${KERNELS:-}
 if [ -z "$configs" ]; then
 	configs="stock patched"
-	if [ "$check" = 0 ]; then
-		[ -x "$companion" ] && configs="$configs patched_qemu" ||
-			log "no QEMU companion at $companion ('make qemu'): no patched_qemu column"
-	fi
+	[ "$check" = 1 ] || configs=$(balloon_configs)
 fi
 vmlogs=()
 for k in $configs; do

@@ -177,13 +177,8 @@ if want balloon; then
 # of the medians.
 bl_log=$out/balloon.log bl_mem=${BALLOON_MEM:-8G} bl_mib=${BALLOON_MIB:-7168}
 : >"$bl_log"
-configs="stock patched"
+configs=$(balloon_configs)
 companion=$(qemu_companion)
-if [ -x "$companion" ]; then
-	configs="$configs patched_qemu"
-else
-	log "no QEMU companion at $companion ('make qemu'): its configuration is skipped"
-fi
 for cfg in $configs; do
 	k=${cfg%_qemu}
 	[ -f "$(kernel_src $k)/obj/arch/x86/boot/bzImage" ] || die "build the $k kernel first"

@@ -217,6 +217,19 @@ qemu_companion() {
 	echo "${PAGEMOVE_QEMU_COMPANION:-$BUILD/qemu/build/qemu-system-x86_64}"
 }
 
+# The balloon benchmarks' configurations: stock and patched, and
+# patched_qemu (the patched kernel on the companion) where it is built.
+balloon_configs() {
+	local c
+	c=$(qemu_companion)
+	if [ -x "$c" ]; then
+		echo "stock patched patched_qemu"
+	else
+		log "no QEMU companion at $c ('make qemu'): no patched_qemu configuration"
+		echo "stock patched"
+	fi
+}
+
 # The same on the QEMU companion (build/qemu, ci/qemu.sh) as a host that,
 # like Firecracker, never acks an inflate buffer of more than
 # BALLOON_HOST_MAX_PFNS (256) PFNs
