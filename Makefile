@@ -34,7 +34,7 @@ ifeq ($(filter stock patched,$(KERNEL)),)
 $(error KERNEL must be 'stock' or 'patched', not '$(KERNEL)')
 endif
 
-.PHONY: help deps tree series kernel kernels zsrace-kernel vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
+.PHONY: help deps tree series kernel kernels zsrace-kernel tponly-kernel vm bpf tools balloonctl tools-test analysis analysis-test selftests unit fuzz check demo \
 	config-matrix check-debug \
 	bench balloon-table export-series qemu clean distclean
 
@@ -52,6 +52,7 @@ help:
 	@echo '  make series          build/linux-pagemove = base + git am patches/*.patch'
 	@echo '  make kernel [KERNEL=stock|patched]   configure (kconfig/) and build with ccache'
 	@echo '  make zsrace-kernel   the patched kernel + patches/testing/zsrace-* (planted race, control)'
+	@echo '  make tponly-kernel   the series'"'"' tracepoint patches alone, for make bench'"'"'s events-off cost'
 	@echo '  make vm CMD=...  [KERNEL=stock|patched MEM=2G CPUS=2 VM_TIMEOUT=900]'
 	@echo '                       boot a built kernel under virtme-ng and run CMD as root'
 	@echo '  make bpf tools       BPF objects, skeletons and userspace tools in build/bin'
@@ -89,6 +90,12 @@ kernel: $(if $(filter stock,$(KERNEL)),tree,series)
 # misses ccache.  Needs the patched kernel built.
 zsrace-kernel: series
 	@bash ci/zsrace-kernel.sh
+
+# The series' tracepoint patches alone (1/7-4/7), build/linux-tponly: make
+# bench's events-off cost on the zsmalloc and balloon paths, without the
+# balloon speedup.  Needs the patched kernel built.
+tponly-kernel: series
+	@bash ci/tponly-kernel.sh
 
 kernels:
 	@$(MAKE) --no-print-directory kernel KERNEL=stock

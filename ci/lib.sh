@@ -70,6 +70,19 @@ kmake() {
 
 STEP=${STEP:-pagemove}
 
+# git_am SRC WHAT PATCH...: git am the patches in tree SRC, or abort it and
+# die naming the patch that does not apply (to WHAT).
+git_am() {
+	local src=$1 what=$2 out failed
+	shift 2
+	if ! out=$(git -C "$src" am --no-3way "$@" 2>&1); then
+		echo "$out" >&2
+		failed=$(echo "$out" | sed -n 's/^Patch failed at \(.*\)$/\1/p' | head -n1)
+		git -C "$src" am --abort >/dev/null 2>&1 || true
+		die "patch does not apply to $what: ${failed:-see git am output above}"
+	fi
+}
+
 log() { printf '[%s] %s\n' "$STEP" "$*" >&2; }
 die() { printf '[%s] FAILED: %s\n' "$STEP" "$*" >&2; exit 1; }
 

@@ -44,12 +44,7 @@ if [ ${#patches[@]} = 0 ]; then
 	log "patches/ has no patches: branch $SERIES_BRANCH is the base alone"
 else
 	log "git am ${#patches[@]} patches onto $(base_field commit | cut -c1-12)"
-	if ! out=$(g am --no-3way "${patches[@]}" 2>&1); then
-		echo "$out" >&2
-		failed=$(echo "$out" | sed -n 's/^Patch failed at \(.*\)$/\1/p' | head -n1)
-		g am --abort >/dev/null 2>&1 || true
-		die "patch does not apply to the base: ${failed:-see git am output above}"
-	fi
+	git_am "$PATCHED_SRC" "the base" "${patches[@]}"
 fi
 g config "$stamp" "$want"
 log "$SERIES_BRANCH at $(g rev-parse --short HEAD): $(g log --oneline pagemove-base..HEAD | wc -l) patches"
