@@ -614,17 +614,39 @@ int BPF_PROG(fx_balloon_list_enqueue, struct balloon_dev_info *info,
 	ADD(fx_balloon_page_list_enqueue, ret);
 	return 0;
 }
+/* A copy of one balloon buffer's pfns (the driver's own array), per CPU. */
+struct vb_buf {
+	__u32 pfn[VB_PFNS_PER_DESC];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vb_buf);
+} vb_buf SEC(".maps");
+/* Per queue: the last pfn of the buffer before, in this kick's round; 0 at a kick. */
+__u32 vb_last[2];
+
 /*
  * The balloon's buffers as the virtio core sees them, independent of the
  * driver's events: each one added to the inflate or deflate queue, and
  * its length; each one the host used (virtqueue_get_buf() returning it).
+ * The pfns of each buffer (@data, the driver's array: the balloon adds
+ * the buffer itself as the token) are read: buffers not in strictly
+ * ascending order, or starting below the end of the buffer before them in
+ * the same round (buffers added between two kicks), and the runs of
+ * contiguous pfns, which a coalescing host turns into one call each.
  */
 SEC("fentry/virtqueue_add_outbuf")
 int BPF_PROG(fn_vq_add_outbuf, struct virtqueue *vq, struct scatterlist *sg,
-	     unsigned int num)
+	     unsigned int num, void *data)
 {
 	unsigned int idx = BPF_CORE_READ(vq, index);
 	const char *name = BPF_CORE_READ(vq, name);
+	unsigned int len, i, runs = 1;
+	bool sorted = true;
+	struct vb_buf *b;
+	__u32 zero = 0;
 	char n[8] = {};
 
 	/* Only the balloon's queues: their names are the driver's. */
@@ -635,8 +657,46 @@ int BPF_PROG(fn_vq_add_outbuf, struct virtqueue *vq, struct scatterlist *sg,
 		INC(fn_vb_add_outbuf_dvq);
 	else
 		return 0;
-	if (BPF_CORE_READ(sg, length) > VB_PFNS_PER_DESC * 4)
+	len = BPF_CORE_READ(sg, length) / 4;
+	if (len > VB_PFNS_PER_DESC) {
 		INC(fn_vb_add_outbuf_over256);
+		return 0;
+	}
+	/*
+	 * A whole buffer's worth, whatever @len: the array holds a round of
+	 * buffers of 256 pfns, so this stays inside it (and a probe read
+	 * cannot fault anyway); the verifier takes a constant size.
+	 */
+	b = bpf_map_lookup_elem(&vb_buf, &zero);
+	if (!b || !len || bpf_probe_read_kernel(b->pfn, sizeof(b->pfn), data))
+		return 0;
+	/* A round's buffers ascend too: one sorted array cut in buffers. */
+	if (vb_last[idx & 1] && b->pfn[0] <= vb_last[idx & 1])
+		sorted = false;
+	vb_last[idx & 1] = b->pfn[(len - 1) & (VB_PFNS_PER_DESC - 1)];
+	for (i = 1; i < VB_PFNS_PER_DESC && i < len; i++) {
+		if (b->pfn[i] <= b->pfn[i - 1])
+			sorted = false;
+		if (b->pfn[i] != b->pfn[i - 1] + 1)
+			runs++;
+	}
+	if (!sorted)
+		INC(fn_vb_add_outbuf_unsorted);
+	ADD(fn_vb_add_outbuf_runs, runs);
+	ADD(fn_vb_add_outbuf_pfns, len);
+	return 0;
+}
+SEC("fentry/virtqueue_kick")
+int BPF_PROG(fn_vq_kick, struct virtqueue *vq)
+{
+	unsigned int idx = BPF_CORE_READ(vq, index);
+	const char *name = BPF_CORE_READ(vq, name);
+	char n[8] = {};
+
+	bpf_probe_read_kernel_str(n, sizeof(n), name);
+	if ((idx == VB_VQ_INFLATE && !__builtin_memcmp(n, "inflate", 8)) ||
+	    (idx == VB_VQ_DEFLATE && !__builtin_memcmp(n, "deflate", 8)))
+		vb_last[idx & 1] = 0;
 	return 0;
 }
 SEC("fexit/virtqueue_get_buf")

@@ -123,6 +123,9 @@
 	X(fn_vb_add_outbuf_ivq)				\
 	X(fn_vb_add_outbuf_dvq)				\
 	X(fn_vb_add_outbuf_over256)			\
+	X(fn_vb_add_outbuf_unsorted)			\
+	X(fn_vb_add_outbuf_runs)			\
+	X(fn_vb_add_outbuf_pfns)			\
 	X(fx_vb_get_buf)
 
 /*
