@@ -24,8 +24,13 @@
  * migrates every movable page in the block, zspages included), writes
  * /proc/sys/vm/compact_memory and the device's zram compact file.
  *
- * zswap is not exercised (it needs swap): zsstress drives zsmalloc
- * through zram only.
+ * With --zswap the pages are those of an anonymous mapping instead, and
+ * zswap's pool holds them: each write and each read is followed by
+ * MADV_PAGEOUT of that page (reclaim swaps it out, and zswap compresses it
+ * into zsmalloc on the way), every read faults it back in through zswap,
+ * a discard is MADV_DONTNEED (zswap frees the object).  zswap must be
+ * enabled and a swap device active; the closing lines count zswpout and
+ * zswpin, and pswpout, the pages that went past zswap to the device.
  */
 #include <argp.h>
 #include <ctype.h>
@@ -43,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -57,6 +63,7 @@
 #define MAX_REPORTED	20		/* failures printed in full */
 #define MEMORY_DIR	"/sys/devices/system/memory"
 #define ZRAM_CONTROL	"/sys/class/zram-control"
+#define ZSWAP_ENABLED	"/sys/module/zswap/parameters/enabled"
 
 enum kind { K_NONE, K_RANDOM, K_TEXT, K_MID, K_SAME, K_NR };
 static const char *const kind_names[K_NR] = { "zero", "random", "text", "mid", "same" };
@@ -77,6 +84,8 @@ static struct env {
 	int kinds;		/* bit mask of the kinds written (1 << K_*) */
 	int hot;		/* 9 of 10 reads go to the first HOT pages */
 	bool verbose;
+	bool zswap;		/* pages of a mapping, swapped out through zswap */
+	bool force_given;	/* -F on the command line */
 } env = { .size_mib = 64, .threads = 4, .seconds = 10, .interval_ms = 100,
 	  .force = F_OFFLINE | F_COMPACT | F_ZRAM_COMPACT, .seed = 1,
 	  .reads = 50, .kinds = (1 << K_NR) - 2 };
@@ -89,7 +98,9 @@ static const char doc[] =
 	"text, mid, same-filled), each carrying its id, generation and a checksum; one\n"
 	"thread offlines and re-onlines ZONE_MOVABLE memory blocks and writes\n"
 	"compact_memory and the zram compact file.  Without -d, a zram device is\n"
-	"hot-added for the run and removed after it.  zswap is not exercised.\n"
+	"hot-added for the run and removed after it.  With --zswap the pages are an\n"
+	"anonymous mapping's instead, each swapped out through zswap (MADV_PAGEOUT)\n"
+	"after it is written or read: zswap must be on and a swap device active.\n"
 	"\n"
 	"Closing line, for scripts:\n"
 	"  zsstress: ops N ops_per_s X bytes N migrations N verified N verify_failures N\n"
@@ -106,15 +117,20 @@ static const char doc[] =
 	"    zsstress --hot 64                # most reads on 64 pages: a few zspages\n"
 	"    truncate -s 8M f; zsstress -d f -F none   # a file: no root needed\n"
 	"    zsstress --inject 1 -F none      # one corrupt page: must exit 1\n"
+	"    echo Y > /sys/module/zswap/parameters/enabled; swapon /dev/loop0\n"
+	"    zsstress --zswap -S 16 -F offline    # zswap's pool, not zram's\n"
 	"\n"
 	"EXIT STATUS: 0 every read verified, 1 a verification failure or a runtime\n"
 	"error, 2 usage error.\n";
 
-enum { OPT_INJECT = 1000, OPT_SEED, OPT_READS, OPT_KINDS, OPT_HOT };
+enum { OPT_INJECT = 1000, OPT_SEED, OPT_READS, OPT_KINDS, OPT_HOT, OPT_ZSWAP };
 static const struct argp_option opts[] = {
 	{ "device", 'd', "DEV", 0,
 	  "block device or file to use (default: hot-add a zram device for the run)", 0 },
-	{ "size", 'S', "MIB", 0, "size of the hot-added zram device (default 64)", 0 },
+	{ "size", 'S', "MIB", 0,
+	  "size of the hot-added zram device, or of the --zswap mapping (default 64)", 0 },
+	{ "zswap", OPT_ZSWAP, NULL, 0,
+	  "pages of an anonymous mapping, swapped out through zswap after each write and read", 0 },
 	{ "pages", 'n', "N", 0, "pages used (default: all of the device)", 0 },
 	{ "threads", 't', "N", 0, "I/O threads (default 4)", 0 },
 	{ "seconds", 's', "SEC", 0, "run time after the first fill (default 10)", 0 },
@@ -190,6 +206,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'F':
 		env.force = parse_force(arg);
+		env.force_given = true;
 		if (env.force < 0)
 			argp_error(state, "invalid forcing list: %s", arg);
 		break;
@@ -230,6 +247,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case OPT_ZSWAP:
+		env.zswap = true;
+		break;
+	case ARGP_KEY_END:
+		if (env.zswap && env.device)
+			argp_error(state, "--zswap and -d: the pages are a mapping's, not a device's");
+		if (env.zswap && env.force_given && (env.force & F_ZRAM_COMPACT))
+			argp_error(state, "--zswap: no zram device to compact (-F offline,compact)");
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument: %s", arg);
@@ -328,6 +354,7 @@ struct page_state {
 
 static struct page_state *pages;
 static int dev_fd = -1;
+static unsigned char *map;	/* --zswap: the pages */
 static bool dev_is_blk;
 static char zram_name[32];	/* "zramN" when the device is a zram device */
 static int zram_added = -1;	/* its id if we hot-added it */
@@ -578,6 +605,67 @@ static int open_device(void)
 	return 0;
 }
 
+/*
+ * --zswap: zswap must be on and have somewhere to swap to (it stores pages
+ * on their way to a swap device), and MADV_PAGEOUT must exist (5.4).
+ */
+static int open_zswap(void)
+{
+	char buf[64];
+	FILE *f;
+	int swaps = 0, c, err;
+
+	err = read_str(ZSWAP_ENABLED, buf, sizeof(buf));
+	if (err) {
+		fprintf(stderr, "zsstress: --zswap: %s: %s (a kernel without CONFIG_ZSWAP?)\n",
+			ZSWAP_ENABLED, strerror(-err));
+		return -1;
+	}
+	if (strcmp(buf, "Y")) {
+		fprintf(stderr, "zsstress: --zswap: zswap is off (%s reads '%s'): "
+			"echo Y > %s\n", ZSWAP_ENABLED, buf, ZSWAP_ENABLED);
+		return -1;
+	}
+	f = fopen("/proc/swaps", "re");
+	if (f) {
+		while ((c = getc(f)) != EOF)
+			swaps += c == '\n';
+		fclose(f);
+	}
+	if (swaps < 2) {
+		fprintf(stderr, "zsstress: --zswap: no swap device is active (/proc/swaps): "
+			"zswap stores pages on their way to swap; swapon one first\n");
+		return -1;
+	}
+	npages = ((size_t)env.size_mib << 20) / PAGE;
+	if (env.pages && (size_t)env.pages < npages)
+		npages = (size_t)env.pages;
+	if (npages < (size_t)env.threads) {
+		fprintf(stderr, "zsstress: %zu pages, fewer than the %d threads\n", npages,
+			env.threads);
+		return -1;
+	}
+	map = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (map == MAP_FAILED) {
+		map = NULL;
+		fprintf(stderr, "zsstress: mmap of %zu pages: %s\n", npages, strerror(errno));
+		return -1;
+	}
+	/* 4 KiB pages: a THP would be split or swapped whole. */
+	madvise(map, npages * PAGE, MADV_NOHUGEPAGE);
+	if (madvise(map, PAGE, MADV_PAGEOUT)) {
+		fprintf(stderr, "zsstress: --zswap: MADV_PAGEOUT: %s (needs Linux 5.4)\n",
+			strerror(errno));
+		return -1;
+	}
+	if (env.force & F_ZRAM_COMPACT)		/* the default list; -F was checked */
+		env.force &= ~F_ZRAM_COMPACT;
+	printf("zsstress: zswap mapping of %zu pages threads %d seconds %d seed %d\n",
+	       npages, env.threads, env.seconds, env.seed);
+	return 0;
+}
+
 /* ---- I/O threads ------------------------------------------------------- */
 
 static void report_failure(struct thread *t, size_t pg, const char *what)
@@ -612,6 +700,24 @@ static void io_error(struct thread *t, const char *op, size_t pg, ssize_t n)
 	pthread_mutex_unlock(&report_lock);
 }
 
+/* --zswap: swap page @pg out (through zswap); 0 or -1. */
+static int page_out(struct thread *t, size_t pg)
+{
+	if (!madvise(map + pg * PAGE, PAGE, MADV_PAGEOUT))
+		return 0;
+	io_error(t, "pageout", pg, -1);
+	return -1;
+}
+
+/* Store t->buf as page @pg: PAGE, or what pwrite() returned. */
+static ssize_t store(struct thread *t, size_t pg)
+{
+	if (!map)
+		return pwrite(dev_fd, t->buf, PAGE, (off_t)pg * PAGE);
+	memcpy(map + pg * PAGE, t->buf, PAGE);
+	return page_out(t, pg) ? -1 : PAGE;
+}
+
 static int do_write(struct thread *t, size_t pg, enum kind k)
 {
 	struct page_state *ps = &pages[pg];
@@ -621,7 +727,7 @@ static int do_write(struct thread *t, size_t pg, enum kind k)
 	if (!gen)
 		gen = 1;
 	make_page(t->buf, (uint32_t)pg, gen, k);
-	n = pwrite(dev_fd, t->buf, PAGE, (off_t)pg * PAGE);
+	n = store(t, pg);
 	if (n != PAGE) {
 		io_error(t, "write", pg, n);
 		return -1;
@@ -639,7 +745,9 @@ static int do_discard(struct thread *t, size_t pg)
 	uint64_t range[2] = { (uint64_t)pg * PAGE, PAGE };
 	int r;
 
-	if (dev_is_blk)
+	if (map)
+		r = madvise(map + pg * PAGE, PAGE, MADV_DONTNEED);
+	else if (dev_is_blk)
 		r = ioctl(dev_fd, BLKDISCARD, range);
 	else
 		r = fallocate(dev_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -657,8 +765,12 @@ static int do_read(struct thread *t, size_t pg)
 {
 	const struct page_state *ps = &pages[pg];
 	const struct header *h = (const struct header *)t->buf;
-	ssize_t n = pread(dev_fd, t->buf, PAGE, (off_t)pg * PAGE);
+	ssize_t n = PAGE;
 
+	if (map)	/* faults the page in, through zswap */
+		memcpy(t->buf, map + pg * PAGE, PAGE);
+	else
+		n = pread(dev_fd, t->buf, PAGE, (off_t)pg * PAGE);
 	if (n != PAGE) {
 		io_error(t, "read", pg, n);
 		return -1;
@@ -667,6 +779,8 @@ static int do_read(struct thread *t, size_t pg)
 	t->bytes_r += PAGE;
 	make_page(t->want, (uint32_t)pg, ps->gen, (enum kind)ps->kind);
 	t->verified++;
+	if (map && ps->kind != K_NONE)
+		page_out(t, pg);	/* back to zswap for the next read */
 	if (!memcmp(t->buf, t->want, PAGE))
 		return 0;
 	/* Say what kind of wrong it is: another page, an old one, damage. */
@@ -751,7 +865,7 @@ static void *io_thread(void *arg)
 			do_write(t, pg, K_MID);
 		make_page(t->buf, (uint32_t)pg, pages[pg].gen, (enum kind)pages[pg].kind);
 		t->buf[PAGE / 2] ^= 0x40;
-		if (pwrite(dev_fd, t->buf, PAGE, (off_t)pg * PAGE) == PAGE)
+		if (store(t, pg) == PAGE)
 			injected++;
 	}
 	if (injected)
@@ -858,14 +972,14 @@ int main(int argc, char **argv)
 	struct force_stats fs = { 0 };
 	pthread_t force_tid;
 	bool forcing = false;
-	uint64_t mig0, migf0, comp0, t0, t_mixed = 0, t_end, ms, deadline;
+	uint64_t mig0, migf0, comp0, zout0, zin0, pout0, t0, t_mixed = 0, t_end, ms, deadline;
 	uint64_t ops = 0, mixed_ops = 0, mixed_bytes = 0, bytes = 0, verified = 0, errors = 0;
 	uint64_t kinds[K_NR] = { 0 }, w = 0, r = 0, dsc = 0;
 	double rates[MAX_THREADS];
 	int i, k, nthreads_alloc = 0, rc = TOOL_EXIT_OK;
 
 	tool_argp_parse(&argp, argc, argv, TOOL_EXIT_USAGE, NULL);
-	if ((!env.device || env.force) && geteuid() != 0) {
+	if (((!env.device && !env.zswap) || env.force) && geteuid() != 0) {
 		fprintf(stderr, "zsstress: needs root (zram set-up, memory offlining, compaction)\n");
 		return TOOL_EXIT_ERROR;
 	}
@@ -881,7 +995,7 @@ int main(int argc, char **argv)
 		}
 		fs.blocks = n;
 	}
-	if (open_device()) {
+	if (env.zswap ? open_zswap() : open_device()) {
 		rc = TOOL_EXIT_ERROR;
 		goto out;
 	}
@@ -906,6 +1020,9 @@ int main(int argc, char **argv)
 	mig0 = vmstat("pgmigrate_success");
 	migf0 = vmstat("pgmigrate_fail");
 	comp0 = mm_stat(6);
+	zout0 = vmstat("zswpout");
+	zin0 = vmstat("zswpin");
+	pout0 = vmstat("pswpout");
 	t0 = tool_now_ns();
 	for (i = 0; i < env.threads; i++)
 		if (pthread_create(&th[i].tid, NULL, io_thread, &th[i])) {
@@ -989,6 +1106,11 @@ int main(int argc, char **argv)
 			printf("zsstress: zram %s mm_stat pages_compacted +%" PRIu64
 			       " huge_pages %" PRIu64 " same_pages %" PRIu64 "\n", zram_name,
 			       mm_stat(6) - comp0, mm_stat(7), mm_stat(5));
+		if (map)
+			printf("zsstress: zswap zswpout +%" PRIu64 " zswpin +%" PRIu64
+			       " pswpout +%" PRIu64 " (past zswap to the swap device)\n",
+			       vmstat("zswpout") - zout0, vmstat("zswpin") - zin0,
+			       vmstat("pswpout") - pout0);
 		printf("zsstress: vmstat pgmigrate_success +%" PRIu64 " pgmigrate_fail +%" PRIu64
 		       "\n", mig, migf);
 		printf("zsstress: ops %" PRIu64 " ops_per_s %.1f bytes %" PRIu64 " migrations %" PRIu64
@@ -1005,6 +1127,8 @@ int main(int argc, char **argv)
 out:
 	if (dev_fd >= 0)
 		close(dev_fd);
+	if (map)
+		munmap(map, npages * PAGE);
 	zram_teardown();
 	for (i = 0; i < nthreads_alloc; i++) {
 		free(th[i].buf);

@@ -144,6 +144,10 @@ if [ -x "$Z" ]; then
 	expect "zsstress: more threads than pages, exit 1" 1 "fewer than" \
 		"$Z" -d "$tmp/zs.img" -n 2 -t 3 -F none -s 0
 	expect "zsstress: zram set-up needs root, exit 1" 1 "needs root" nobody "$Z" -s 0
+	expect "zsstress: --zswap with -d, exit 2" 2 "--zswap and -d" \
+		"$Z" --zswap -d "$tmp/zs.img" -F none -s 0
+	expect "zsstress: --zswap with zram compaction, exit 2" 2 "no zram device to compact" \
+		"$Z" --zswap -F offline,zram-compact -s 0
 else
 	fail "zsstress (ASan, UBSan): built" "no $Z (make tools-test builds it)"
 fi

@@ -26,7 +26,8 @@ bash "$here/migratevma.sh"
 failed=$((failed + $?))
 bash "$here/zsmigrate.sh"
 failed=$((failed + $?))
-# zsstress with migration forced, zsmigrate attached: no race on a clean kernel.
-bash "$here/zsstress.sh" clean
+# zsstress with migration forced, zsmigrate attached, through zram and
+# through zswap: no race on a clean kernel.
+bash "$here/zsstress.sh" clean zswap
 failed=$((failed + $?))
 exit $failed

@@ -9,6 +9,13 @@
 #            (tpcheck: zs_page_migrate() returning 0 on a page that still had
 #            its zspage > 0), and zsmigrate saw
 #            them, ran its checks (0 checks run is a FAIL) and reported no race;
+#   zswap    (stock, patched): the same through zswap instead of zram:
+#            zsstress --zswap swaps an anonymous mapping's pages out after
+#            every write and read (MADV_PAGEOUT) to a swap device on a loop
+#            device over tmpfs, with zswap on; zram devices are reset
+#            first, so every zspage migrated is zswap's; zswpout and zswpin
+#            must grow.  Before, zsstress must refuse to run with zswap off
+#            and with no swap device;
 #   control  (zsrace kernel, patches/testing): the same with the planted
 #            race's delays (in zs_page_migrate() after the copy, at the end
 #            of zs_obj_read_begin()), every lock held;
@@ -43,6 +50,9 @@ ZS_ARGS=${ZSSTRESS_ARGS:--t 2 -s 15 -S 24 -i 50}
 # The race shows a few times in 20 s (1, 1, 6, 2, 2 reports in five runs:
 # single-threaded TCG runs one vCPU at a time), so the race run lasts 45 s.
 # (--hot 64, most reads on a few zspages, made it 0: those were busy.)
+# zswap: 16 MiB of pages, each swapped out after every write and read;
+# no zram compaction (there is no zram device).
+ZSWAP_ARGS=${ZSWAP_ARGS:---zswap -t 2 -s 15 -S 16 -i 50 -F offline,compact}
 ZSRACE_ARGS=${ZSRACE_ARGS:--t 2 -s 20 -S 8 --reads 90 --kinds text -F offline -i 0}
 ZSRACE_SECONDS=${ZSRACE_SECONDS:-45}
 # The checks of /work/helpers/zsmigrate-checks.md that the planted race
@@ -77,20 +87,67 @@ set_param() {
 
 make_movable 5
 
+ZSWAP_P=/sys/module/zswap/parameters
+zswap_loop= zswap_img= zswap_was=
+# zswap_setup: zsstress --zswap refuses a system where zswap is off or no
+# swap is active (each a check); then every zram device is reset (its
+# pool destroyed: the zspages left are zswap's), a swap device is made on
+# a loop device over tmpfs and zswap is turned on.
+# zswap_refused WHAT PATTERN: zsstress --zswap exits 1 saying PATTERN.
+zswap_refused() {
+	local o rc
+	o=$("$B/zsstress" --zswap -F none -s 0 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && grep -q "$2" <<<"$o"; then
+		pass "zswap: zsstress --zswap with $1: exit 1, says so"
+	else
+		fail "zswap: zsstress --zswap with $1: exit 1, says so" "exit $rc: $(tail -n 2 <<<"$o")"
+	fi
+}
+zswap_setup() {
+	local d
+	if [ ! -w $ZSWAP_P/enabled ]; then
+		fail "zswap: $ZSWAP_P/enabled" "not there (CONFIG_ZSWAP?)"
+		return 1
+	fi
+	zswap_was=$(cat $ZSWAP_P/enabled)
+	echo N >$ZSWAP_P/enabled
+	zswap_refused "zswap off" 'zswap is off'
+	echo Y >$ZSWAP_P/enabled
+	[ "$(wc -l </proc/swaps)" -le 1 ] && zswap_refused "no swap" 'no swap device is active'
+	for d in /sys/block/zram*; do
+		[ -e "$d/reset" ] && echo 1 >"$d/reset" 2>/dev/null
+	done
+	zswap_img=$(mktemp /dev/shm/zsstress-swap.XXXXXX) &&
+		truncate -s 256M "$zswap_img" &&
+		zswap_loop=$(losetup -f --show "$zswap_img") &&
+		mkswap "$zswap_loop" >/dev/null && swapon "$zswap_loop" ||
+		{ fail "zswap: a swap device on a loop device over tmpfs" "set-up failed"; return 1; }
+	echo "zswap: on, swap on $zswap_loop, compressor $(cat $ZSWAP_P/compressor)"
+}
+zswap_teardown() {
+	[ -n "$zswap_loop" ] && { swapoff "$zswap_loop"; losetup -d "$zswap_loop"; }
+	[ -n "$zswap_img" ] && rm -f "$zswap_img"
+	[ -n "$zswap_was" ] && echo "$zswap_was" >$ZSWAP_P/enabled
+	zswap_loop= zswap_img=
+}
+
 # run_mode MODE
 run_mode() {
 	local mode=$1 tag=zsstress-$kernel-$1 zm zmpid=0 rc zrc=0 line vf moved
 	local mig reports runs rruns rviol
 	case $mode in
 	clean) ;;
+	zswap) zswap_setup || { zswap_teardown; return; } ;;
 	control|race)
 		set_param migrate_delay_us "$ZSRACE_DELAY_US" &&
 			set_param read_delay_us "$ZSRACE_DELAY_US" &&
 			set_param planted_race "$([ "$mode" = race ] && echo Y || echo N)" || return ;;
-	*) fail "zsstress.sh: mode $mode" "unknown (clean, control, race)"; return ;;
+	*) fail "zsstress.sh: mode $mode" "unknown (clean, zswap, control, race)"; return ;;
 	esac
-	local args=$ZS_ARGS
-	[ "$mode" = clean ] || args=$ZSRACE_ARGS
+	local args=$ZSRACE_ARGS
+	[ "$mode" = clean ] && args=$ZS_ARGS
+	[ "$mode" = zswap ] && args=$ZSWAP_ARGS
 	[ "$mode" = race ] && args="$args -s $ZSRACE_SECONDS"
 	echo "zsstress: $mode run on $kernel ($(uname -r)); zsstress $args"
 	# The independent count, a program of its own: zs_page_migrate()
@@ -121,7 +178,8 @@ run_mode() {
 	fi
 	kill -INT $tp
 	wait $tp
-	if [ "$mode" != clean ]; then
+	[ "$mode" = zswap ] && zswap_teardown
+	if [ "$mode" = control ] || [ "$mode" = race ]; then
 		set_param planted_race N
 		set_param migrate_delay_us 0
 		set_param read_delay_us 0
@@ -147,6 +205,13 @@ run_mode() {
 	else
 		check_eq "$mode: zsstress exit status" "$rc" 0
 		check_eq "$mode: zsstress verification failures" "${vf:-none}" 0
+	fi
+	if [ "$mode" = zswap ]; then
+		line=$(grep '^zsstress: zswap zswpout ' "$out/$tag.txt")
+		check_gt0 "zswap: pages stored by zswap (vmstat zswpout)" \
+			"$(sed -n 's/.* zswpout +\([0-9]*\) .*/\1/p' <<<"$line")"
+		check_gt0 "zswap: pages loaded from zswap (vmstat zswpin)" \
+			"$(sed -n 's/.* zswpin +\([0-9]*\) .*/\1/p' <<<"$line")"
 	fi
 	[ -s "$zm" ] || return
 	sed 's/^/  zsmigrate: /' "$zm" | grep -v ': race: ' | tail -n 20
