@@ -631,11 +631,14 @@ __u32 vb_last[2];
  * The balloon's buffers as the virtio core sees them, independent of the
  * driver's events: each one added to the inflate or deflate queue, and
  * its length; each one the host used (virtqueue_get_buf() returning it).
- * The pfns of each buffer (@data, the driver's array: the balloon adds
- * the buffer itself as the token) are read: buffers not in strictly
- * ascending order, or starting below the end of the buffer before them in
- * the same round (buffers added between two kicks), and the runs of
- * contiguous pfns, which a coalescing host turns into one call each.
+ * The pfns of each buffer are read from @data, the token, which the
+ * series' bulk driver (7/7) makes the buffer itself (the stock driver and
+ * the tracepoint patches alone pass vb: there these counts mean nothing,
+ * and only the patched kernel's are checked): buffers whose pfns do not
+ * strictly ascend, or whose first pfn is not above the last of the buffer
+ * before them in the same round (buffers added between two kicks), and
+ * the runs of contiguous pfns, which a coalescing host turns into one call
+ * each.
  */
 SEC("fentry/virtqueue_add_outbuf")
 int BPF_PROG(fn_vq_add_outbuf, struct virtqueue *vq, struct scatterlist *sg,

@@ -589,6 +589,8 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 	# Sorted for coalescing hosts: read from the buffers themselves.
 	check_eq "balloon buffers whose pfns do not ascend (fentry virtqueue_add_outbuf, the pfns read)" \
 		"${c[fn_vb_add_outbuf_unsorted]}" 0
+	check_eq "balloon pfns read from the buffers (fentry virtqueue_add_outbuf) = pfns acked (tell_host_end)" \
+		"${c[fn_vb_add_outbuf_pfns]}" "$(( c[tp_vb_tell_pfns_ivq] + c[tp_vb_tell_pfns_dvq] ))"
 	echo "  balloon buffers: ${c[fn_vb_add_outbuf_pfns]} pfns in ${c[fn_vb_add_outbuf_runs]} runs of contiguous pfns"
 	check_eq "virtio_balloon_tell_host_end err != 0" "${c[tp_vb_tell_err]}" 0
 	check_eq "pfns acked on the inflate queue = vmstat balloon_inflate + balloon_migrate" \

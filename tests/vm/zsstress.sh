@@ -114,7 +114,8 @@ zswap_setup() {
 	echo N >$ZSWAP_P/enabled
 	zswap_refused "zswap off" 'zswap is off'
 	echo Y >$ZSWAP_P/enabled
-	[ "$(wc -l </proc/swaps)" -le 1 ] && zswap_refused "no swap" 'no swap device is active'
+	swapoff -a	# a test guest's: none, unless a mode before left one
+	zswap_refused "no swap" 'no swap device is active'
 	for d in /sys/block/zram*; do
 		[ -e "$d/reset" ] && echo 1 >"$d/reset" 2>/dev/null
 	done
@@ -129,7 +130,7 @@ zswap_teardown() {
 	[ -n "$zswap_loop" ] && { swapoff "$zswap_loop"; losetup -d "$zswap_loop"; }
 	[ -n "$zswap_img" ] && rm -f "$zswap_img"
 	[ -n "$zswap_was" ] && echo "$zswap_was" >$ZSWAP_P/enabled
-	zswap_loop= zswap_img=
+	zswap_loop= zswap_img= zswap_was=
 }
 
 # run_mode MODE
@@ -245,6 +246,7 @@ run_mode() {
 
 for m in "$@"; do
 	run_mode "$m"
+	zswap_teardown	# also when the mode returned early (nothing if not zswap)
 done
 echo "zsstress.sh: $failed failed"
 exit $failed
