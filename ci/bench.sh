@@ -144,9 +144,10 @@ zb_log=$out/zs-balloon-cost.log
 : >"$zb_log"
 for boot in $(seq "$boots"); do
 for k in stock tponly patched; do
+	# tponly boots as the patched tree's kernel, from its own build.
 	case $k in
-	stock|patched) obj=$(kernel_src $k)/obj ;;
-	*) obj=$BUILD/linux-$k/obj ;;
+	stock|patched) kk=$k obj=$(kernel_src $k)/obj ;;
+	*) kk=patched obj=$BUILD/linux-$k/obj ;;
 	esac
 	[ -f "$obj/arch/x86/boot/bzImage" ] || die "no $k kernel at $obj"
 	sock=$BUILD/vm/qmp-bench-$k.sock vmlog=$out/zs-balloon-$k-$boot.vmlog
@@ -155,8 +156,6 @@ for k in stock tponly patched; do
 	bash "$TOP/tests/bench/balloon-host.sh" "$sock" "$vmlog" &
 	host=$!
 	log "$k kernel, boot $boot of $boots: zs-balloon-cost.sh, $rounds rounds, instruction counter"
-	kk=patched
-	[ $k = stock ] && kk=stock
 	PAGEMOVE_OBJ=$obj bash "$TOP/ci/vm.sh" -k $kk -m 2G -c 2 -t 2400 -q "$sock" -- \
 		PAGEMOVE_KERNEL=$k PAGEMOVE_BALLOON=1 bash "$TOP/tests/bench/zs-balloon-cost.sh" "$rounds" >"$vmlog" 2>&1 ||
 		log "$k: the VM run failed (exit $?): its phases may be missing, see $vmlog"

@@ -541,6 +541,20 @@ static void zram_identify(const struct stat *st)
 		snprintf(zram_name, sizeof(zram_name), "%s", d + 8);
 }
 
+/* Use @avail pages of @what (-n: fewer); at least one per thread. */
+static int set_npages(size_t avail, const char *what)
+{
+	npages = avail;
+	if (env.pages && (size_t)env.pages < npages)
+		npages = (size_t)env.pages;
+	if (npages < (size_t)env.threads) {
+		fprintf(stderr, "zsstress: %s has %zu pages, fewer than the %d threads\n", what,
+			npages, env.threads);
+		return -1;
+	}
+	return 0;
+}
+
 static int open_device(void)
 {
 	char path[64];
@@ -587,14 +601,8 @@ static int open_device(void)
 		fprintf(stderr, "zsstress: %s is neither a block device nor a file\n", dev);
 		return -1;
 	}
-	npages = size / PAGE;
-	if (env.pages && (size_t)env.pages < npages)
-		npages = (size_t)env.pages;
-	if (npages < (size_t)env.threads) {
-		fprintf(stderr, "zsstress: %s has %zu pages, fewer than the %d threads\n", dev,
-			npages, env.threads);
+	if (set_npages(size / PAGE, dev))
 		return -1;
-	}
 	if (!zram_name[0] && (env.force & F_ZRAM_COMPACT)) {
 		fprintf(stderr, "zsstress: %s is not a zram device: no zram compaction\n", dev);
 		env.force &= ~F_ZRAM_COMPACT;
@@ -637,14 +645,8 @@ static int open_zswap(void)
 			"zswap stores pages on their way to swap; swapon one first\n");
 		return -1;
 	}
-	npages = ((size_t)env.size_mib << 20) / PAGE;
-	if (env.pages && (size_t)env.pages < npages)
-		npages = (size_t)env.pages;
-	if (npages < (size_t)env.threads) {
-		fprintf(stderr, "zsstress: %zu pages, fewer than the %d threads\n", npages,
-			env.threads);
+	if (set_npages(((size_t)env.size_mib << 20) / PAGE, "the --zswap mapping"))
 		return -1;
-	}
 	map = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		   -1, 0);
 	if (map == MAP_FAILED) {
@@ -659,8 +661,7 @@ static int open_zswap(void)
 			strerror(errno));
 		return -1;
 	}
-	if (env.force & F_ZRAM_COMPACT)		/* the default list; -F was checked */
-		env.force &= ~F_ZRAM_COMPACT;
+	env.force &= ~F_ZRAM_COMPACT;	/* the default list's; -F was checked */
 	printf("zsstress: zswap mapping of %zu pages threads %d seconds %d seed %d\n",
 	       npages, env.threads, env.seconds, env.seed);
 	return 0;
@@ -700,13 +701,11 @@ static void io_error(struct thread *t, const char *op, size_t pg, ssize_t n)
 	pthread_mutex_unlock(&report_lock);
 }
 
-/* --zswap: swap page @pg out (through zswap); 0 or -1. */
-static int page_out(struct thread *t, size_t pg)
+/* --zswap: swap page @pg out (through zswap); a failure is an I/O error. */
+static void page_out(struct thread *t, size_t pg)
 {
-	if (!madvise(map + pg * PAGE, PAGE, MADV_PAGEOUT))
-		return 0;
-	io_error(t, "pageout", pg, -1);
-	return -1;
+	if (madvise(map + pg * PAGE, PAGE, MADV_PAGEOUT))
+		io_error(t, "pageout", pg, -1);
 }
 
 /*
