@@ -279,35 +279,35 @@ int BPF_PROG(fx_device_finalize, unsigned long *src_pfns, unsigned long *dst_pfn
  */
 #define ZS_MIGRATE_FREED	2
 
-SEC("raw_tp/zs_page_isolate")
+SEC("raw_tp/zs_migrate_isolate")
 int BPF_PROG(tp_zs_isolate, struct page *page, bool isolated)
 {
-	INC(tp_zs_page_isolate);
+	INC(tp_zs_migrate_isolate);
 	if (isolated)
-		INC(tp_zs_page_isolate_ok);
+		INC(tp_zs_migrate_isolate_ok);
 	return 0;
 }
-SEC("raw_tp/zs_page_migrate_begin")
-int BPF_PROG(tp_zs_migrate_begin) { INC(tp_zs_page_migrate_begin); return 0; }
-SEC("raw_tp/zs_page_migrate_end")
+SEC("raw_tp/zs_migrate_begin")
+int BPF_PROG(tp_zs_migrate_begin) { INC(tp_zs_migrate_begin); return 0; }
+SEC("raw_tp/zs_migrate_end")
 int BPF_PROG(tp_zs_migrate_end, struct zs_pool *pool, struct size_class *class,
 	     struct page *page, struct page *newpage, unsigned int nr_objs, int result)
 {
-	INC(tp_zs_page_migrate_end);
-	ADD(tp_zs_page_migrate_objs, nr_objs);
+	INC(tp_zs_migrate_end);
+	ADD(tp_zs_migrate_objs, nr_objs);
 	if (result == ZS_MIGRATE_SUCCESS)
-		INC(tp_zs_page_migrate_success);
+		INC(tp_zs_migrate_success);
 	else if (result == ZS_MIGRATE_BUSY)
-		INC(tp_zs_page_migrate_busy);
+		INC(tp_zs_migrate_busy);
 	else if (result == ZS_MIGRATE_FREED)
-		INC(tp_zs_page_migrate_freed);
+		INC(tp_zs_migrate_freed);
 	/* A pool is named unless the zspage is gone, and only then. */
 	if (!pool != (result == ZS_MIGRATE_FREED))
-		INC(tp_zs_page_migrate_pool_wrong);
+		INC(tp_zs_migrate_pool_wrong);
 	return 0;
 }
-SEC("raw_tp/zs_page_putback")
-int BPF_PROG(tp_zs_putback) { INC(tp_zs_page_putback); return 0; }
+SEC("raw_tp/zs_migrate_putback")
+int BPF_PROG(tp_zs_putback) { INC(tp_zs_migrate_putback); return 0; }
 SEC("raw_tp/zs_compact_class")
 int BPF_PROG(tp_zs_compact_class, struct zs_pool *pool, struct size_class *class,
 	     unsigned long nr_objs_migrated, unsigned long nr_pages_freed)
@@ -317,12 +317,12 @@ int BPF_PROG(tp_zs_compact_class, struct zs_pool *pool, struct size_class *class
 	ADD(tp_zs_compact_class_pages_freed, nr_pages_freed);
 	return 0;
 }
-SEC("raw_tp/zs_shrinker_scan")
+SEC("raw_tp/zs_shrink")
 int BPF_PROG(tp_zs_shrinker, struct zs_pool *pool, struct shrink_control *sc,
 	     unsigned long nr_pages_freed)
 {
-	INC(tp_zs_shrinker_scan);
-	ADD(tp_zs_shrinker_pages_freed, nr_pages_freed);
+	INC(tp_zs_shrink);
+	ADD(tp_zs_shrink_pages_freed, nr_pages_freed);
 	return 0;
 }
 
@@ -488,12 +488,12 @@ int BPF_PROG(fx_zs_shrinker, struct shrinker *shrinker, struct shrink_control *s
 }
 
 /* balloon: the generic migration event (mm/balloon.c) */
-SEC("raw_tp/balloon_page_migrate")
+SEC("raw_tp/balloon_migrate")
 int BPF_PROG(tp_bl_migrate, struct page *page, struct page *newpage, int result)
 {
-	INC(tp_balloon_page_migrate);
+	INC(tp_balloon_migrate);
 	if (result == 0)
-		INC(tp_balloon_page_migrate_ok);
+		INC(tp_balloon_migrate_ok);
 	return 0;
 }
 

@@ -7,8 +7,8 @@
  * in enum zm_check and the README).
  *
  * Every attach variant is here; the loader enables one per mode:
- *   tp_btf   the pagemove series' zsmalloc events (zs_page_isolate,
- *            zs_page_migrate_begin/_end, zs_page_putback) for the outcomes,
+ *   tp_btf   the pagemove series' zsmalloc events (zs_migrate_isolate,
+ *            zs_migrate_begin/_end, zs_migrate_putback) for the outcomes,
  *            with nr_objs for the objs_moved check;
  *   fentry   fentry/fexit on zs_page_isolate/zs_page_migrate/zs_page_putback
  *            (static but address-taken through zsmalloc_mops: out of line);
@@ -844,14 +844,14 @@ static __always_inline int result_of(int ret)
 
 /* --- tp_btf: the series' events ---------------------------------------------------- */
 
-SEC("tp_btf/zs_page_isolate")
+SEC("tp_btf/zs_migrate_isolate")
 int BPF_PROG(tp_isolate, struct page *page, bool ok)
 {
 	on_isolated(num(page), ok);
 	return 0;
 }
 
-SEC("tp_btf/zs_page_migrate_begin")
+SEC("tp_btf/zs_migrate_begin")
 int BPF_PROG(tp_migrate_begin, struct page *page)
 {
 	/* newpage comes with the end event: store it there. */
@@ -859,7 +859,7 @@ int BPF_PROG(tp_migrate_begin, struct page *page)
 	return 0;
 }
 
-SEC("tp_btf/zs_page_migrate_end")
+SEC("tp_btf/zs_migrate_end")
 int BPF_PROG(tp_migrate_end, struct zs_pool *pool, struct size_class *class, struct page *page,
 	     struct page *newpage, unsigned int nr_objs, int result)
 {
@@ -889,7 +889,7 @@ int BPF_PROG(tp_compact_class, struct zs_pool *pool, struct size_class *class,
 	return 0;
 }
 
-SEC("tp_btf/zs_page_putback")
+SEC("tp_btf/zs_migrate_putback")
 int BPF_PROG(tp_putback, struct page *page)
 {
 	on_putback(num(page));

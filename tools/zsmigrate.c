@@ -153,7 +153,7 @@ static const char *unsupported(const struct pm_run *run, int c)
 	switch (c) {
 	case ZM_C_OBJS_MOVED:
 		return m == PM_MODE_TP ? NULL : "needs nr_objs of the pagemove series' "
-			"zs_page_migrate_end event";
+			"zs_migrate_end event";
 	case ZM_C_STALE_MAPPING:
 	case ZM_C_MOVED_UNDER_READER:
 	case ZM_C_HEADER_BACKPTR:

@@ -71,7 +71,7 @@ expect "zsmigrate -- CMD: not root, exit 125" 125 "needs root" \
 # (or there is no BTF at all); either way a named reason and exit 1.
 if [ "$(id -u)" = 0 ]; then
 	expect "zsmigrate -H tp_btf without the series: named, exit 1" 1 \
-		"no usable hooks: tp_btf: tracepoint zs_page_isolate is not in this kernel|no kernel BTF" \
+		"no usable hooks: tp_btf: tracepoint zs_migrate_isolate is not in this kernel|no kernel BTF" \
 		"$B/zsmigrate" -H tp_btf
 	expect "zsmigrate -H tp_btf -- CMD without the series: 125, CMD not run" 125 \
 		"no usable hooks|no kernel BTF" "$B/zsmigrate" -H tp_btf -- touch "$tmp/ran"

@@ -39,9 +39,9 @@ declare -A EVENTS=(
 		migrate_vma_finalize_begin migrate_device_finalize_begin
 		migrate_device_finalize_end migrate_vma_hole migrate_vma_collect_fail
 		migrate_device_lock_fail migrate_device_unmap_fail migrate_device_pages_fail"
-	[zsmalloc]="zs_page_isolate zs_page_migrate_begin zs_page_migrate_end zs_page_putback
-		zs_compact_class zs_shrinker_scan"
-	[balloon]="balloon_page_migrate"
+	[zsmalloc]="zs_migrate_isolate zs_migrate_begin zs_migrate_end zs_migrate_putback
+		zs_compact_class zs_shrink"
+	[balloon]="balloon_migrate"
 	[virtio_balloon]="virtio_balloon_batch_begin virtio_balloon_batch_end
 		virtio_balloon_alloc_fail virtio_balloon_tell_host_begin
 		virtio_balloon_tell_host_end virtio_balloon_target"
@@ -88,10 +88,10 @@ done
 # with reasons and results shown by name in the log.
 HISTS="migrate_device/migrate_vma_collect_fail:reason:nr_pages
 	migrate_device/migrate_vma_hole:reason:nr_pages
-	zsmalloc/zs_page_migrate_end:pool,result:nr_objs
+	zsmalloc/zs_migrate_end:pool,result:nr_objs
 	zsmalloc/zs_compact_class:pool:nr_pages_freed
-	zsmalloc/zs_shrinker_scan:pool:nr_pages_freed
-	balloon/balloon_page_migrate:result:hitcount
+	zsmalloc/zs_shrink:pool:nr_pages_freed
+	balloon/balloon_migrate:result:hitcount
 	virtio_balloon/virtio_balloon_batch_end:op:done"
 for h in $HISTS; do
 	IFS=: read -r ev key val <<<"$h"
@@ -298,7 +298,7 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 	# the host compares it with balloonctl's actual (tests/balloon-drive.sh)
 	echo "pagemove: balloon vmstat inflate $(( $(vmstat balloon_inflate) - inflate0 ))"
 	# Inflated pages are movable and went to ZONE_MOVABLE first:
-	# offlining those blocks migrates them (balloon_page_migrate).
+	# offlining those blocks migrates them (balloon_migrate).
 	offline_movable "balloon pages"
 	echo "pagemove: balloon inflated"
 	wait_vmstat balloon_deflate "$deflate0" $want_pfns ||
@@ -381,10 +381,10 @@ check_eq "hist: migrate_vma_collect_fail hits = BPF count" \
 	"$(hist_hits migrate_device/migrate_vma_collect_fail)" "${c[tp_migrate_vma_collect_fail]}"
 check_eq "hist: migrate_vma_hole hits = BPF count" \
 	"$(hist_hits migrate_device/migrate_vma_hole)" "${c[tp_migrate_vma_hole]}"
-check_eq "hist: zs_page_migrate_end hits = BPF count" \
-	"$(hist_hits zsmalloc/zs_page_migrate_end)" "${c[tp_zs_page_migrate_end]}"
-check_eq "hist: balloon_page_migrate hits = BPF count" \
-	"$(hist_hits balloon/balloon_page_migrate)" "${c[tp_balloon_page_migrate]}"
+check_eq "hist: zs_migrate_end hits = BPF count" \
+	"$(hist_hits zsmalloc/zs_migrate_end)" "${c[tp_zs_migrate_end]}"
+check_eq "hist: balloon_migrate hits = BPF count" \
+	"$(hist_hits balloon/balloon_migrate)" "${c[tp_balloon_migrate]}"
 echo "migrate_device:"
 # Each event against the calls of the function it sits in (fentry/fexit),
 # its page counts against what the src/dst arrays say when the functions
@@ -501,36 +501,36 @@ if [ -s "$out/acct-file.tp" ]; then
 fi
 
 echo "zsmalloc:"
-check_gt0 "zs_page_isolate fired" "${c[tp_zs_page_isolate]}"
-check_eq "zs_page_isolate = zs_page_isolate() calls (fexit)" \
-	"${c[tp_zs_page_isolate]}" "${c[fx_zs_page_isolate]}"
-check_eq "zs_page_isolate isolated=1 = zs_page_isolate() returning true" \
-	"${c[tp_zs_page_isolate_ok]}" "${c[fx_zs_page_isolate_ok]}"
-check_gt0 "zs_page_migrate_begin fired" "${c[tp_zs_page_migrate_begin]}"
-check_eq "zs_page_migrate_begin = zs_page_migrate() calls (fexit)" \
-	"${c[tp_zs_page_migrate_begin]}" "${c[fx_zs_page_migrate]}"
-check_eq "zs_page_migrate_end = zs_page_migrate() calls (fexit)" \
-	"${c[tp_zs_page_migrate_end]}" "${c[fx_zs_page_migrate]}"
-check_eq "zs_page_migrate_end result=busy = zs_page_migrate() returning -EBUSY" \
-	"${c[tp_zs_page_migrate_busy]}" "${c[fx_zs_page_migrate_busy]}"
-check_eq "zs_page_migrate_end result=freed = zs_page_migrate() on a page without zspage" \
-	"${c[tp_zs_page_migrate_freed]}" "${c[fn_zs_page_migrate_no_zspage]}"
-check_eq "zs_page_migrate_end success+freed = zs_page_migrate() returning 0" \
-	"$(( c[tp_zs_page_migrate_success] + c[tp_zs_page_migrate_freed] ))" "${c[fx_zs_page_migrate_ok]}"
-check_eq "zs_page_migrate_end names a pool exactly when the zspage exists" \
-	"${c[tp_zs_page_migrate_pool_wrong]}" 0
-check_gt0 "zs_page_migrate_end moved objects" "${c[tp_zs_page_migrate_objs]}"
-check_eq "zs_page_migrate_end objects = allocated slots on the new pages (fexit walk)" \
-	"${c[tp_zs_page_migrate_objs]}" "${c[fx_zs_page_migrate_objs]}"
-hz0=$(hist_val zsmalloc/zs_page_migrate_end pool=zram0 hitcount)
-hz1=$(hist_val zsmalloc/zs_page_migrate_end pool=zram1 hitcount)
-check_gt0 "hist: zs_page_migrate_end for pool zram0" "$hz0"
-check_gt0 "hist: zs_page_migrate_end for pool zram1" "$hz1"
-check_gt0_or_skip "zs_page_migrate_end result=busy fired" "${c[tp_zs_page_migrate_busy]}" \
+check_gt0 "zs_migrate_isolate fired" "${c[tp_zs_migrate_isolate]}"
+check_eq "zs_migrate_isolate = zs_page_isolate() calls (fexit)" \
+	"${c[tp_zs_migrate_isolate]}" "${c[fx_zs_page_isolate]}"
+check_eq "zs_migrate_isolate isolated=1 = zs_page_isolate() returning true" \
+	"${c[tp_zs_migrate_isolate_ok]}" "${c[fx_zs_page_isolate_ok]}"
+check_gt0 "zs_migrate_begin fired" "${c[tp_zs_migrate_begin]}"
+check_eq "zs_migrate_begin = zs_page_migrate() calls (fexit)" \
+	"${c[tp_zs_migrate_begin]}" "${c[fx_zs_page_migrate]}"
+check_eq "zs_migrate_end = zs_page_migrate() calls (fexit)" \
+	"${c[tp_zs_migrate_end]}" "${c[fx_zs_page_migrate]}"
+check_eq "zs_migrate_end result=busy = zs_page_migrate() returning -EBUSY" \
+	"${c[tp_zs_migrate_busy]}" "${c[fx_zs_page_migrate_busy]}"
+check_eq "zs_migrate_end result=freed = zs_page_migrate() on a page without zspage" \
+	"${c[tp_zs_migrate_freed]}" "${c[fn_zs_page_migrate_no_zspage]}"
+check_eq "zs_migrate_end success+freed = zs_page_migrate() returning 0" \
+	"$(( c[tp_zs_migrate_success] + c[tp_zs_migrate_freed] ))" "${c[fx_zs_page_migrate_ok]}"
+check_eq "zs_migrate_end names a pool exactly when the zspage exists" \
+	"${c[tp_zs_migrate_pool_wrong]}" 0
+check_gt0 "zs_migrate_end moved objects" "${c[tp_zs_migrate_objs]}"
+check_eq "zs_migrate_end objects = allocated slots on the new pages (fexit walk)" \
+	"${c[tp_zs_migrate_objs]}" "${c[fx_zs_page_migrate_objs]}"
+hz0=$(hist_val zsmalloc/zs_migrate_end pool=zram0 hitcount)
+hz1=$(hist_val zsmalloc/zs_migrate_end pool=zram1 hitcount)
+check_gt0 "hist: zs_migrate_end for pool zram0" "$hz0"
+check_gt0 "hist: zs_migrate_end for pool zram1" "$hz1"
+check_gt0_or_skip "zs_migrate_end result=busy fired" "${c[tp_zs_migrate_busy]}" \
 	"the reader never held a zspage that offlining migrated"
-check_eq "zs_page_putback = zs_page_putback() calls (fentry)" \
-	"${c[tp_zs_page_putback]}" "${c[fn_zs_page_putback]}"
-check_gt0_or_skip "zs_page_putback fired" "${c[tp_zs_page_putback]}" \
+check_eq "zs_migrate_putback = zs_page_putback() calls (fentry)" \
+	"${c[tp_zs_migrate_putback]}" "${c[fn_zs_page_putback]}"
+check_gt0_or_skip "zs_migrate_putback fired" "${c[tp_zs_migrate_putback]}" \
 	"no migration failed for good (busy pages are retried until they move)"
 # Compaction: what mm_stat cannot say, checked against what it can.
 check_gt0 "zs_compact_class freed pages" "${c[tp_zs_compact_class_pages_freed]}"
@@ -543,13 +543,13 @@ check_eq "hist: zs_compact_class pages freed for pool zram0 = its mm_stat pages_
 	"$(hist_val zsmalloc/zs_compact_class pool=zram0 nr_pages_freed)" "$zc0"
 check_eq "hist: zs_compact_class pages freed for pool zram1 = its mm_stat pages_compacted" \
 	"$(hist_val zsmalloc/zs_compact_class pool=zram1 nr_pages_freed)" "$zc1"
-check_gt0 "zs_shrinker_scan fired (drop_caches)" "${c[tp_zs_shrinker_scan]}"
-check_eq "zs_shrinker_scan = zs_shrinker_scan() calls (fexit)" \
-	"${c[tp_zs_shrinker_scan]}" "${c[fx_zs_shrinker_scan]}"
-check_eq "zs_shrinker_scan pages freed = zs_shrinker_scan() return values (fexit)" \
-	"${c[tp_zs_shrinker_pages_freed]}" "${c[fx_zs_shrinker_pages_freed]}"
-check_gt0 "hist: zs_shrinker_scan freed pages of pool zram0" \
-	"$(hist_val zsmalloc/zs_shrinker_scan pool=zram0 nr_pages_freed)"
+check_gt0 "zs_shrink fired (drop_caches)" "${c[tp_zs_shrink]}"
+check_eq "zs_shrink = zs_shrinker_scan() calls (fexit)" \
+	"${c[tp_zs_shrink]}" "${c[fx_zs_shrinker_scan]}"
+check_eq "zs_shrink pages freed = zs_shrinker_scan() return values (fexit)" \
+	"${c[tp_zs_shrink_pages_freed]}" "${c[fx_zs_shrinker_pages_freed]}"
+check_gt0 "hist: zs_shrink freed pages of pool zram0" \
+	"$(hist_val zsmalloc/zs_shrink pool=zram0 nr_pages_freed)"
 
 echo "balloon:"
 if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
@@ -598,9 +598,9 @@ if [ "${PAGEMOVE_BALLOON:-0}" = 1 ]; then
 	check_eq "pfns acked on the deflate queue = vmstat balloon_deflate + balloon_migrate" \
 		"${c[tp_vb_tell_pfns_dvq]}" "$(( deflated + bmigrated ))"
 	check_gt0 "virtio_balloon_target fired" "${c[tp_vb_target]}"
-	check_gt0 "balloon_page_migrate fired" "${c[tp_balloon_page_migrate]}"
-	check_eq "balloon_page_migrate result=0 = vmstat balloon_migrate" \
-		"${c[tp_balloon_page_migrate_ok]}" "$bmigrated"
+	check_gt0 "balloon_migrate fired" "${c[tp_balloon_migrate]}"
+	check_eq "balloon_migrate result=0 = vmstat balloon_migrate" \
+		"${c[tp_balloon_migrate_ok]}" "$bmigrated"
 	check_eq "virtio_balloon_alloc_fail = balloon_page_alloc() returning NULL (fexit)" \
 		"${c[tp_vb_alloc_fail]}" "${c[fx_balloon_page_alloc_null]}"
 	check_gt0_or_skip "virtio_balloon_alloc_fail fired (squeeze)" "${c[tp_vb_alloc_fail]}" \

@@ -193,8 +193,8 @@ check_gt0 "zsmigrate: objects moved" "$(mig objs_moved)"
 check_eq "zsmigrate: objs_moved = allocated slots on the new pages (tpcheck fexit walk)" \
 	"$(mig objs_moved)" "${c[fx_zs_page_migrate_objs]}"
 if [ "$PAGEMOVE_KERNEL" = patched ]; then
-	check_eq "zsmigrate: objs_moved = zs_page_migrate_end nr_objs (tpcheck, the series event)" \
-		"$(mig objs_moved)" "${c[tp_zs_page_migrate_objs]}"
+	check_eq "zsmigrate: objs_moved = zs_migrate_end nr_objs (tpcheck, the series event)" \
+		"$(mig objs_moved)" "${c[tp_zs_migrate_objs]}"
 fi
 # Compaction: pages freed against the device's own mm_stat (pages_compacted).
 comp=$(grep '^compaction: ' "$out/zs.txt")
