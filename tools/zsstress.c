@@ -57,6 +57,16 @@
 #include "stats.h"
 #include "toolutil.h"
 
+/*
+ * ZS_PLANT=N (tests/vm/zsstress-plant.sh only, never in build/bin): a bug
+ * planted in the --zswap path, which tests/vm/zsstress.sh's zswap mode must
+ * catch: 1 no page is swapped out (MADV_PAGEOUT skipped), 2 zswap being
+ * off is not refused.
+ */
+#ifndef ZS_PLANT
+#define ZS_PLANT 0
+#endif
+
 #define PAGE		4096
 #define MAGIC		0x5a535354u	/* "ZSST" */
 #define MAX_THREADS	64
@@ -629,7 +639,7 @@ static int open_zswap(void)
 			ZSWAP_ENABLED, strerror(-err));
 		return -1;
 	}
-	if (strcmp(buf, "Y")) {
+	if (strcmp(buf, "Y") && ZS_PLANT != 2) {
 		fprintf(stderr, "zsstress: --zswap: zswap is off (%s reads '%s'): "
 			"echo Y > %s\n", ZSWAP_ENABLED, buf, ZSWAP_ENABLED);
 		return -1;
@@ -704,6 +714,8 @@ static void io_error(struct thread *t, const char *op, size_t pg, ssize_t n)
 /* --zswap: swap page @pg out (through zswap); a failure is an I/O error. */
 static void page_out(struct thread *t, size_t pg)
 {
+	if (ZS_PLANT == 1)
+		return;
 	if (madvise(map + pg * PAGE, PAGE, MADV_PAGEOUT))
 		io_error(t, "pageout", pg, -1);
 }

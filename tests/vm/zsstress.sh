@@ -36,6 +36,7 @@ out=${PAGEMOVE_OUT:?}
 failed=0
 . "$here/lib.sh"
 B=$top/build/bin
+Z=${ZSSTRESS:-$B/zsstress}	# another build: tests/vm/zsstress-plant.sh
 # TCG is slow: a small device, two I/O threads, 15 s of mixed I/O.
 ZS_ARGS=${ZSSTRESS_ARGS:--t 2 -s 15 -S 24 -i 50}
 # The planted race and its control, the same workload.  A reader must look
@@ -96,7 +97,7 @@ zswap_loop= zswap_img= zswap_was=
 # zswap_refused WHAT PATTERN: zsstress --zswap exits 1 saying PATTERN.
 zswap_refused() {
 	local o rc
-	o=$("$B/zsstress" --zswap -F none -s 0 2>&1)
+	o=$("$Z" --zswap -F none -s 0 2>&1)
 	rc=$?
 	if [ $rc = 1 ] && grep -q "$2" <<<"$o"; then
 		pass "zswap: zsstress --zswap with $1: exit 1, says so"
@@ -170,7 +171,7 @@ run_mode() {
 	else
 		fail "$mode: zsmigrate built" "no $B/zsmigrate"
 	fi
-	"$B/zsstress" $args >"$out/$tag.txt" 2>&1
+	"$Z" $args >"$out/$tag.txt" 2>&1
 	rc=$?
 	if [ $zmpid != 0 ]; then
 		kill -INT $zmpid
