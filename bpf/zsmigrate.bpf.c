@@ -92,74 +92,76 @@ struct {
 	__type(value, struct mwin);
 } win_class SEC(".maps");
 
-/* A migration in flight, per thread. */
+/* A migration in flight, per thread (t0 0: none). */
 struct mst {
 	__u64 t0;
 	__u64 page, newpage, zspage;
 	__u64 huge_handle;	/* fentry: a huge zspage's handle word, read at entry */
 };
 
+/*
+ * Isolated pages: when (isolate_gap).  Every isolated page is migrated or
+ * put back, which deletes its entry: a plain hash, cheaper to update than
+ * an LRU one; when full, the gap of a page is not measured.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct mst);
-} migs SEC(".maps");
-
-/* Isolated pages: when (isolate_gap), and the page for kretprobe. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, __u64);
 } isolated SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u64);
-} kp_iso_page SEC(".maps");
-
-/* An operation in flight, per thread and op. */
+/* An operation in flight, per thread and op (t0 0: none). */
 struct opst {
 	__u64 t0;
 	__u64 klass;		/* zs_free: its class */
 	__u64 gen;		/* compact_gen at entry */
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct opst);
-} ops SEC(".maps");
-
-/* The object each task has mapped: its handle, and obj at read_begin's return. */
+/* The object a task has mapped (handle 0: none), and obj at read_begin's return. */
 struct reader {
 	__u64 handle;
 	__u64 obj;
 	__u64 mem;		/* what read_begin returned (0: the sg variant) */
 };
 
+/*
+ * What one thread has in flight, in task-local storage: one lookup in the
+ * task's own storage where a hash keyed by tid costs a hash, a bucket lock
+ * and an element to allocate or free at each operation's entry and exit.
+ */
+struct tstate {
+	struct opst op[ZM_NR_OPS];	/* by enum zm_op */
+	struct mst mig;
+	struct reader rd;
+	__u64 kp_page;			/* kprobe: zs_page_isolate()'s page (0: none) */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);		/* tid: a task maps one object at a time */
-	__type(value, struct reader);
-} readers SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tstate);
+} tstates SEC(".maps");
+
+/* This thread's state; NULL when it has none and @create is false (or no memory). */
+static __always_inline struct tstate *tstate(bool create)
+{
+	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 /*
- * A page walk: the page's words and the walk's state, in a per-CPU map
- * value so that the verifier sees the same state at each bpf_loop()
- * iteration (a stack context it would track value by value).
+ * A page walk's state, in a per-CPU map value so that the verifier sees
+ * the same state at each bpf_loop() iteration (a stack context it would
+ * track value by value).  The page itself is read in place, a word per
+ * slot (load_u64()).
  */
 struct walk {
-	__u64 w[PAGE_SZ / 8];
-	__u64 addr;		/* the page in the direct map (re-reads) */
+	__u64 addr;		/* the page in the direct map */
 	__u64 pfn;
 	__u32 first, size, n;
-	__u32 live;		/* D: may change under us; re-read before reporting */
+	__u32 live;		/* D: may change under us (S is frozen) */
 	__u32 nr_alloc;
 	__u32 bad_words;
 	__u64 bad_word, bad_off;
@@ -178,14 +180,28 @@ struct {
 
 /*
  * A pointer argument of a tp_btf/fentry program as a number: the verifier
- * refuses arithmetic on it (and it becomes a map key or an address).
+ * refuses arithmetic on it (and it becomes a map key or an address).  It
+ * is stored to this CPU's slot and loaded back, which the verifier lets a
+ * CAP_PERFMON program do and then sees as a scalar: a map lookup it
+ * inlines and two moves, where a bpf_probe_read_kernel() of the stack
+ * slot was a helper call.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} numslot SEC(".maps");
+
 static __always_inline __u64 num(const void *p)
 {
-	__u64 v = 0;
+	__u32 zero = 0;
+	volatile __u64 *slot = bpf_map_lookup_elem(&numslot, &zero);
 
-	bpf_probe_read_kernel(&v, sizeof(v), &p);
-	return v;
+	if (!slot)
+		return 0;
+	*slot = (__u64)p;
+	return *slot;
 }
 
 /*
@@ -209,14 +225,25 @@ static __always_inline __u64 ksym_val(const void *sym, __u64 dflt)
 	return v;
 }
 
+/* The two bases, read once (0: not yet; every CPU reads the same value). */
+__u64 vmemmap_cached, direct_map_cached;
+
 static __always_inline __u64 vmemmap(void)
 {
-	return ksym_val(&vmemmap_base, 0xffffea0000000000ULL);
+	__u64 v = vmemmap_cached;
+
+	if (!v)
+		vmemmap_cached = v = ksym_val(&vmemmap_base, 0xffffea0000000000ULL);
+	return v;
 }
 
 static __always_inline __u64 direct_map(void)
 {
-	return ksym_val(&page_offset_base, 0xffff888000000000ULL);
+	__u64 v = direct_map_cached;
+
+	if (!v)
+		direct_map_cached = v = ksym_val(&page_offset_base, 0xffff888000000000ULL);
+	return v;
 }
 
 static __always_inline __u64 pfn_to_page(__u64 pfn)
@@ -242,26 +269,71 @@ static __always_inline __u64 read_u64(__u64 addr, int *err)
 	return v;
 }
 
+/*
+ * A word of kernel memory read in place: bpf_rdonly_cast() to void makes
+ * @addr untrusted read-only memory, whose loads the JIT emits as single
+ * loads with an exception-table fixup (a fault reads 0), where
+ * bpf_probe_read_kernel() is a helper call and a copy loop.  For the
+ * direct map (the pages walked) and slab memory (handles).  Type ID 0
+ * (void) needs a verifier that returns untrusted memory for it, as the
+ * pinned v7.3's does (kernel/bpf/verifier.c, KF_bpf_rdonly_cast); v6.2's
+ * original kfunc took struct types only, and such a kernel refuses to
+ * load these programs rather than run them wrong.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline __u64 load_u64(__u64 addr)
+{
+	const __u64 *p = bpf_rdonly_cast((const void *)addr, 0);
+
+	return *p;
+}
+
+/* @p (a pointer or an address) as untrusted read-only memory. */
+#define UMEM(p)		((const char *)bpf_rdonly_cast((const void *)(p), 0))
+
+static __always_inline __u64 kload(const char *a, __u32 size)
+{
+	switch (size) {
+	case 1: return *(const __u8 *)a;
+	case 2: return *(const __u16 *)a;
+	case 4: return *(const __u32 *)a;
+	default: return *(const __u64 *)a;
+	}
+}
+
+/*
+ * KREAD() and KREAD_BF() with in-place loads:
+ * the same CO-RE relocations (offset, size, shifts of the field in this
+ * kernel), no helper call.  A fault reads 0, as a failed probe read did.
+ */
+#define KREAD(s, f) ((typeof((s)->f))kload(UMEM(s) +					__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_OFFSET),			__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_SIZE)))
+
+#define KREAD_BF(s, f) ({								__u64 __v = kload(UMEM(s) +								__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_OFFSET),			__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_SIZE));		__v <<= __builtin_preserve_field_info((s)->f, BPF_FIELD_LSHIFT_U64);		__v >>= __builtin_preserve_field_info((s)->f, BPF_FIELD_RSHIFT_U64);		__v;									})
+
 static __always_inline struct zspage *page_zspage(__u64 page)
 {
-	return BPF_CORE_READ((struct zpdesc *)page, zspage);
+	return KREAD((struct zpdesc *)page, zspage);
 }
 
 static __always_inline struct size_class *pool_class(struct zs_pool *pool, __u32 idx)
 {
-	struct size_class *c = NULL;
-
 	if (idx >= NR_CLASSES)
 		return NULL;
-	bpf_probe_read_kernel(&c, sizeof(c), (void *)(num(pool) +
-			      bpf_core_field_offset(struct zs_pool, size_class) + idx * sizeof(c)));
-	return c;
+	return (struct size_class *)kload(UMEM(pool) + bpf_core_field_offset(struct zs_pool,
+					  size_class) + idx * sizeof(void *), sizeof(void *));
+}
+
+/* A handle's obj value; 0 (never a valid one: pfn 0) if it cannot be read. */
+static __always_inline __u64 handle_obj(__u64 handle)
+{
+	return load_u64(handle);
 }
 
 static __always_inline struct size_class *zspage_class(struct zspage *z)
 {
-	struct zs_pool *pool = BPF_CORE_READ(z, pool);
-	__u32 idx = BPF_CORE_READ_BITFIELD_PROBED(z, class);
+	struct zs_pool *pool = KREAD(z, pool);
+	__u32 idx = KREAD_BF(z, class);
 
 	return pool ? pool_class(pool, idx) : NULL;
 }
@@ -357,14 +429,36 @@ static __noinline int report(struct rep *r)
 
 /* --- migration windows, stalls ------------------------------------------------ */
 
+/*
+ * A window opens: in place when the key has one already (most migrations
+ * move a zspage migrated before), else a new element.  t1 is cleared
+ * before t0 moves, so that a concurrent overlapped() sees an open window,
+ * never a closed one that ends before it starts.
+ */
+static __always_inline void window_set(void *map, __u64 key, struct mwin *nw)
+{
+	struct mwin *w = bpf_map_lookup_elem(map, &key);
+
+	if (!w) {
+		bpf_map_update_elem(map, &key, nw, BPF_ANY);
+		return;
+	}
+	*(volatile __u64 *)&w->t1 = 0;
+	barrier();
+	*(volatile __u64 *)&w->t0 = nw->t0;
+	w->old_pfn = nw->old_pfn;
+	w->new_pfn = 0;
+	w->cpu = nw->cpu;
+}
+
 static __always_inline void window_open(__u64 zspage, __u64 klass, __u64 old_pfn, __u64 now)
 {
 	struct mwin w = { .t0 = now, .old_pfn = old_pfn, .cpu = bpf_get_smp_processor_id() };
 
 	if (zspage)
-		bpf_map_update_elem(&win_zspage, &zspage, &w, BPF_ANY);
+		window_set(&win_zspage, zspage, &w);
 	if (klass)
-		bpf_map_update_elem(&win_class, &klass, &w, BPF_ANY);
+		window_set(&win_class, klass, &w);
 }
 
 static __always_inline void window_close(__u64 zspage, __u64 klass, __u64 new_pfn, __u64 now)
@@ -402,32 +496,32 @@ static __always_inline void op_done(int stall, __u32 stage, void *map, __u64 key
 	}
 }
 
-static __always_inline __u64 op_key(int op)
-{
-	return (bpf_get_current_pid_tgid() << 8) | op;
-}
-
 static __always_inline struct opst *op_begin(int op)
 {
-	struct opst st = { .t0 = bpf_ktime_get_ns() };
-	__u64 key = op_key(op);
+	struct tstate *ts = tstate(true);
+	struct opst *st;
 
-	bpf_map_update_elem(&ops, &key, &st, BPF_ANY);
-	return bpf_map_lookup_elem(&ops, &key);
+	if (!ts || op < 0 || op >= ZM_NR_OPS)
+		return NULL;
+	st = &ts->op[op];
+	st->t0 = bpf_ktime_get_ns();
+	st->klass = st->gen = 0;
+	return st;
 }
 
+/* The operation's state from its entry; NULL if its entry left none. */
 static __always_inline struct opst *op_get(int op)
 {
-	__u64 key = op_key(op);
+	struct tstate *ts = tstate(false);
 
-	return bpf_map_lookup_elem(&ops, &key);
+	if (!ts || op < 0 || op >= ZM_NR_OPS || !ts->op[op].t0)
+		return NULL;
+	return &ts->op[op];
 }
 
-static __always_inline void op_end(int op)
+static __always_inline void op_end(struct opst *st)
 {
-	__u64 key = op_key(op);
-
-	bpf_map_delete_elem(&ops, &key);
+	st->t0 = 0;
 }
 
 /* --- the page checks, at the end of a successful migration ---------------------- */
@@ -447,16 +541,13 @@ static long walk_slot(__u32 i, void *ctx)
 {
 	struct walk *k = ((struct walk_ctx *)ctx)->k;
 	__u64 off, w, v;
-	int err;
 
 	if (!k)
 		return 1;
 	off = k->first + (__u64)i * k->size;
-	if (off >= PAGE_SZ)
+	if (off + 8 > PAGE_SZ)
 		return 1;
-	w = k->w[(off >> 3) & (PAGE_SZ / 8 - 1)];
-	if (!word_ok(w, PLANT(3) ? 0 : k->n) && k->live)
-		w = read_u64(k->addr + off, &err);	/* an 8-byte load: not torn */
+	w = load_u64(k->addr + off);	/* an 8-byte load: not torn */
 	if (!word_ok(w, PLANT(3) ? 0 : k->n)) {
 		if (!k->bad_words++) {
 			k->bad_word = w;
@@ -465,8 +556,8 @@ static long walk_slot(__u32 i, void *ctx)
 	} else if (w & 1) {
 		k->nr_alloc++;
 		if (!k->live) {
-			v = read_u64(w & ~1ULL, &err);
-			if (!err && ((v >> OBJ_PFN_SHIFT) == k->pfn) != PLANT(1) &&
+			v = load_u64(w & ~1ULL);	/* a fault reads 0: no pfn */
+			if (v && ((v >> OBJ_PFN_SHIFT) == k->pfn) != PLANT(1) &&
 			    !k->old_handles++) {
 				k->old_handle = w & ~1ULL;
 				k->old_value = v;
@@ -486,13 +577,11 @@ static __always_inline struct walk *walk_page(__u32 which, __u64 page, __u32 siz
 		return NULL;
 	k->pfn = page_to_pfn(page);
 	k->addr = pfn_addr(k->pfn);
-	k->first = BPF_CORE_READ((struct zpdesc *)page, first_obj_offset) & 0xffffff;
+	k->first = KREAD((struct zpdesc *)page, first_obj_offset) & 0xffffff;
 	k->size = size;
 	k->n = n;
 	k->live = which;
 	k->nr_alloc = k->bad_words = k->old_handles = 0;
-	if (bpf_probe_read_kernel(k->w, sizeof(k->w), (void *)k->addr))
-		return NULL;
 	bpf_loop(PAGE_SZ / 16 + 1, walk_slot, &c, 0);
 	return k;
 }
@@ -513,9 +602,9 @@ static __always_inline __u32 check_migrated(__u64 page, __u64 newpage, struct zs
 
 	if (!z || !c)
 		return 0;
-	size = BPF_CORE_READ(c, size);
-	n = BPF_CORE_READ(c, objs_per_zspage);
-	huge = BPF_CORE_READ_BITFIELD_PROBED(z, huge);
+	size = KREAD(c, size);
+	n = KREAD(c, objs_per_zspage);
+	huge = KREAD_BF(z, huge);
 	if (huge) {
 		/* One object, its handle in the first zpdesc's handle word. */
 		if (!(huge_handle & 1)) {
@@ -562,7 +651,7 @@ static __always_inline __u32 check_migrated(__u64 page, __u64 newpage, struct zs
 			REPORT(ZM_C_SLOT_WORDS, ZM_OP_MIGRATE, (__u64)z, size, spfn, dpfn,
 			       d->bad_off, d->bad_word, dpfn);
 	}
-	f = BPF_CORE_READ(z, freeobj);
+	f = KREAD(z, freeobj);
 	run(ZM_C_FREEOBJ_RANGE);
 	if (!freeobj_ok(f, n))
 		REPORT(ZM_C_FREEOBJ_RANGE, ZM_OP_MIGRATE, (__u64)z, size, spfn, dpfn, 0, f, n);
@@ -607,7 +696,7 @@ static long chain_page(__u32 i, void *ctx)
 	k->pfn[idx] = page_to_pfn((__u64)c->zp);
 	k->npages = i + 1;
 	zp = c->zp;
-	c->zp = BPF_CORE_READ(zp, next);
+	c->zp = KREAD(zp, next);
 	return 0;
 }
 
@@ -617,7 +706,6 @@ static long free_step(__u32 i, void *ctx)
 	struct fwalk *k = ((struct fwalk_ctx *)ctx)->k;
 	__u64 off, w;
 	__u32 pg;
-	int err;
 
 	if (!k)
 		return 1;
@@ -635,8 +723,8 @@ static long free_step(__u32 i, void *ctx)
 	}
 	barrier_var(pg);
 	pg &= MAX_CHAIN - 1;
-	w = read_u64(pfn_addr(k->pfn[pg]) + (off & (PAGE_SZ - 1)), &err);
-	if (err || (w & 1)) {
+	w = load_u64(pfn_addr(k->pfn[pg]) + (off & (PAGE_SZ - 1)));
+	if (w & 1) {
 		k->bad = 4;	/* an allocated slot on the free list */
 		k->bad_word = w;
 		return 1;
@@ -662,16 +750,16 @@ static __always_inline void freeobj_walk(struct zs_pool *pool, struct zspage *z)
 
 	if (!win || (win->t1 && now - win->t1 > RECENT_NS))
 		return;
-	if (BPF_CORE_READ_BITFIELD_PROBED(z, huge))
+	if (KREAD_BF(z, huge))
 		return;
-	c = pool_class(pool, BPF_CORE_READ_BITFIELD_PROBED(z, class));
+	c = pool_class(pool, KREAD_BF(z, class));
 	k = bpf_map_lookup_elem(&fwalks, &zero);
 	if (!c || !k)
 		return;
-	k->size = BPF_CORE_READ(c, size);
-	k->n = BPF_CORE_READ(c, objs_per_zspage);
-	inuse = BPF_CORE_READ(z, inuse);
-	f0 = BPF_CORE_READ(z, freeobj);
+	k->size = KREAD(c, size);
+	k->n = KREAD(c, objs_per_zspage);
+	inuse = KREAD(z, inuse);
+	f0 = KREAD(z, freeobj);
 	k->f = f0;
 	k->steps = k->bad = k->npages = 0;
 	k->bad_word = 0;
@@ -680,7 +768,7 @@ static __always_inline void freeobj_walk(struct zs_pool *pool, struct zspage *z)
 	} else {
 		k->limit = k->n - inuse;
 		ctx.k = k;
-		ctx.zp = BPF_CORE_READ(z, first_zpdesc);
+		ctx.zp = KREAD(z, first_zpdesc);
 		bpf_loop(MAX_CHAIN, chain_page, &ctx, 0);
 		bpf_loop(4096, free_step, &ctx, 0);
 		if (!k->bad && (k->steps != k->limit || !freeobj_ok(k->f, k->n)))
@@ -722,7 +810,7 @@ static __always_inline void on_putback(__u64 page)
 static __always_inline void on_migrate_begin(__u64 newpage, __u64 page)
 {
 	struct mst st = { .t0 = bpf_ktime_get_ns(), .page = page, .newpage = newpage };
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tstate *ts;
 	struct zspage *z;
 	__u64 *t;
 
@@ -737,11 +825,21 @@ static __always_inline void on_migrate_begin(__u64 newpage, __u64 page)
 	z = page_zspage(page);
 	st.zspage = (__u64)z;
 	if (z) {
-		if (BPF_CORE_READ_BITFIELD_PROBED(z, huge))
-			st.huge_handle = BPF_CORE_READ((struct zpdesc *)page, handle);
+		if (KREAD_BF(z, huge))
+			st.huge_handle = KREAD((struct zpdesc *)page, handle);
 		window_open((__u64)z, (__u64)zspage_class(z), page_to_pfn(page), st.t0);
 	}
-	bpf_map_update_elem(&migs, &tid, &st, BPF_ANY);
+	ts = tstate(true);
+	if (ts)
+		ts->mig = st;
+}
+
+/* This thread's migration in flight, or NULL. */
+static __always_inline struct mst *mig_get(void)
+{
+	struct tstate *ts = tstate(false);
+
+	return ts && ts->mig.t0 ? &ts->mig : NULL;
 }
 
 /*
@@ -749,14 +847,14 @@ static __always_inline void on_migrate_begin(__u64 newpage, __u64 page)
  * @klass/@nr_objs from the series' event (else NULL, -1); @page: the old
  * page where the hook has it (0: a kretprobe), which must be the one this
  * thread's begin stored: a begin the kernel skipped leaves an earlier
- * migration's state, whose exit it skipped, in migs.  That state's window
+ * migration's state, whose exit it skipped, behind.  That state's window
  * is closed, unchecked.
  */
 static __always_inline void on_migrate_end(int result, struct size_class *klass, __s64 nr_objs,
 					   bool have_page, __u64 page)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mst *st = bpf_map_lookup_elem(&migs, &tid);
+	struct mst *st = mig_get();
 	struct zpdesc *sp, *dp;
 	struct zspage *z;
 	struct zm_event *e;
@@ -767,7 +865,7 @@ static __always_inline void on_migrate_end(int result, struct size_class *klass,
 		return;
 	if (page && st->page != page) {
 		window_close(st->zspage, 0, 0, now);
-		bpf_map_delete_elem(&migs, &tid);
+		st->t0 = 0;
 		return;
 	}
 	z = (struct zspage *)st->zspage;
@@ -783,8 +881,8 @@ static __always_inline void on_migrate_end(int result, struct size_class *klass,
 		dp = (struct zpdesc *)st->newpage;
 		hh = st->huge_handle;
 		if (have_page) {	/* tp: before reset_zpdesc(S), the word is still there */
-			hh = BPF_CORE_READ(sp, handle);
-		} else if (BPF_CORE_READ(dp, handle) != hh) {
+			hh = KREAD(sp, handle);
+		} else if (KREAD(dp, handle) != hh) {
 			/*
 			 * fexit: the migration copies S's handle word to D.  Not
 			 * the word read at entry: the object was freed since
@@ -822,7 +920,7 @@ static __always_inline void on_migrate_end(int result, struct size_class *klass,
 			e->ts = now;
 			e->dur_ns = now - st->t0;
 			e->zspage = (__u64)z;
-			e->class_size = klass ? BPF_CORE_READ(klass, size) : 0;
+			e->class_size = klass ? KREAD(klass, size) : 0;
 			e->old_pfn = page_to_pfn(st->page);
 			e->new_pfn = page_to_pfn(st->newpage);
 			e->result = result;
@@ -832,7 +930,7 @@ static __always_inline void on_migrate_end(int result, struct size_class *klass,
 					      BPF_RB_NO_WAKEUP);
 		}
 	}
-	bpf_map_delete_elem(&migs, &tid);
+	st->t0 = 0;
 }
 
 static __always_inline int result_of(int ret)
@@ -863,8 +961,7 @@ SEC("tp_btf/zs_migrate_end")
 int BPF_PROG(tp_migrate_end, struct zs_pool *pool, struct size_class *class, struct page *page,
 	     struct page *newpage, unsigned int nr_objs, int result)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mst *st = bpf_map_lookup_elem(&migs, &tid);
+	struct mst *st = mig_get();
 
 	if (!st)
 		return 0;
@@ -931,22 +1028,22 @@ int BPF_PROG(fn_putback, struct page *page)
 SEC("kprobe/zs_page_isolate")
 int BPF_KPROBE(kp_isolate, struct page *page)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 p = (__u64)page;
+	struct tstate *ts = tstate(true);
 
-	bpf_map_update_elem(&kp_iso_page, &tid, &p, BPF_ANY);
+	if (ts)
+		ts->kp_page = (__u64)page;
 	return 0;
 }
 
 SEC("kretprobe/zs_page_isolate")
 int BPF_KRETPROBE(kr_isolate, bool ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 *p = bpf_map_lookup_elem(&kp_iso_page, &tid);
+	struct tstate *ts = tstate(false);
+	__u64 page = ts ? ts->kp_page : 0;
 
-	if (p) {
-		on_isolated(*p, ret);
-		bpf_map_delete_elem(&kp_iso_page, &tid);
+	if (page) {
+		ts->kp_page = 0;
+		on_isolated(page, ret);
 	}
 	return 0;
 }
@@ -1061,10 +1158,11 @@ int BPF_PROG(ops_malloc_out, struct zs_pool *pool, size_t size, gfp_t gfp, int n
 		return 0;
 	t0 = st->t0;
 	gen = compact_gen;
-	op_end(ZM_OP_MALLOC);
+	op_end(st);
 	if (handle >= -MAX_ERRNO || !handle)
 		return 0;
-	obj = read_u64(handle, &err);
+	obj = handle_obj(handle);
+	err = !obj;
 	cidx = (obj >> OBJ_IDX_BITS) & OBJ_CLASS_MASK;
 	c = pool_class(pool, cidx);
 	op_done(ZM_S_MALLOC, ZM_STALL_MALLOC, &win_class, (__u64)c, t0);
@@ -1073,25 +1171,26 @@ int BPF_PROG(ops_malloc_out, struct zs_pool *pool, size_t size, gfp_t gfp, int n
 		skip(ZM_C_FREEOBJ_RANGE);
 		return 0;
 	}
-	f = BPF_CORE_READ(z, freeobj);
-	huge = BPF_CORE_READ_BITFIELD_PROBED(z, huge);
-	zcls = BPF_CORE_READ_BITFIELD_PROBED(z, class);
-	magic = BPF_CORE_READ_BITFIELD_PROBED(z, magic);
-	n = c ? BPF_CORE_READ(c, objs_per_zspage) : 0;
-	obj2 = read_u64(handle, &err);
+	f = KREAD(z, freeobj);
+	huge = KREAD_BF(z, huge);
+	zcls = KREAD_BF(z, class);
+	magic = KREAD_BF(z, magic);
+	n = c ? KREAD(c, objs_per_zspage) : 0;
+	obj2 = handle_obj(handle);
+	err = !obj2;
 	/* Everything read while h still named Z and no compaction ran. */
 	if (err || obj2 != obj || magic != ZSPAGE_MAGIC || compact_active || gen != compact_gen ||
 	    !c) {
 		skip(ZM_C_FREEOBJ_RANGE);
 		return 0;
 	}
-	if (zcls != BPF_CORE_READ(c, index))
+	if (zcls != KREAD(c, index))
 		INC(decode_bad);
 	if (huge)
 		return 0;
 	run(ZM_C_FREEOBJ_RANGE);
 	if (!freeobj_ok(f, PLANT(4) ? 0 : n))
-		REPORT(ZM_C_FREEOBJ_RANGE, ZM_OP_MALLOC, (__u64)z, BPF_CORE_READ(c, size),
+		REPORT(ZM_C_FREEOBJ_RANGE, ZM_OP_MALLOC, (__u64)z, KREAD(c, size),
 		       obj >> OBJ_PFN_SHIFT, 0, handle, f, n);
 	return 0;
 }
@@ -1117,7 +1216,8 @@ int BPF_PROG(ops_free_in, struct zs_pool *pool, unsigned long handle)
 	st = op_begin(ZM_OP_FREE);
 	if (!st)
 		return 0;
-	obj = read_u64(handle, &err);
+	obj = handle_obj(handle);
+	err = !obj;
 	if (!err)
 		st->klass = (__u64)pool_class(pool, (obj >> OBJ_IDX_BITS) & OBJ_CLASS_MASK);
 	return 0;
@@ -1131,7 +1231,7 @@ int BPF_PROG(ops_free_out)
 	if (!st)
 		return 0;
 	op_done(ZM_S_FREE, ZM_STALL_FREE, &win_class, st->klass, st->t0);
-	op_end(ZM_OP_FREE);
+	op_end(st);
 	return 0;
 }
 
@@ -1143,10 +1243,9 @@ int BPF_PROG(ops_free_out)
 static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __u64 sgpage,
 					  __u64 addr, bool single)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct opst *st = op_get(ZM_OP_READ);
+	struct tstate *ts = tstate(false);
+	struct opst *st = ts && ts->op[ZM_OP_READ].t0 ? &ts->op[ZM_OP_READ] : NULL;
 	__u64 obj, pfn, page, t0 = st ? st->t0 : 0;
-	struct reader r = { .handle = handle };
 	struct zspage *z;
 	struct size_class *c;
 	__u32 magic = 0, size;
@@ -1157,14 +1256,15 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 	 * missed_runs() in tools/tracer.c).  Leave no reader behind either,
 	 * or a later read_end would compare with an earlier read's value.
 	 */
-	if (!st) {
-		bpf_map_delete_elem(&readers, &tid);
+	if (!ts)
 		return;
-	}
-	op_end(ZM_OP_READ);
-	obj = read_u64(handle, &err);
+	ts->rd.handle = 0;
+	if (!st)
+		return;
+	op_end(st);
+	obj = handle_obj(handle);
+	err = !obj;
 	if (err) {
-		bpf_map_delete_elem(&readers, &tid);
 		skip(ZM_C_STALE_MAPPING);
 		return;
 	}
@@ -1172,13 +1272,13 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 	page = pfn_to_page(pfn);
 	z = page_zspage(page);
 	op_done(ZM_S_READ, ZM_STALL_READ, &win_zspage, (__u64)z, t0);
-	r.obj = obj;
-	r.mem = sgpage ? 0 : addr;
-	bpf_map_update_elem(&readers, &tid, &r, BPF_ANY);
+	ts->rd.obj = obj;
+	ts->rd.mem = sgpage ? 0 : addr;
+	ts->rd.handle = handle;
 	if (z)
-		magic = BPF_CORE_READ_BITFIELD_PROBED(z, magic);
+		magic = KREAD_BF(z, magic);
 	c = pool_class(pool, (obj >> OBJ_IDX_BITS) & OBJ_CLASS_MASK);
-	size = c ? BPF_CORE_READ(c, size) : 0;
+	size = c ? KREAD(c, size) : 0;
 	if (!PLANT(10))
 		run(ZM_C_STALE_MAPPING);
 	if (!z || magic != ZSPAGE_MAGIC)
@@ -1198,11 +1298,13 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
  */
 static __always_inline void reader_begin(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tstate *ts;
 
 	if (!pm_traced())
 		return;
-	bpf_map_delete_elem(&readers, &tid);
+	ts = tstate(true);
+	if (ts)
+		ts->rd.handle = 0;
 	op_begin(ZM_OP_READ);
 }
 
@@ -1231,7 +1333,7 @@ int BPF_PROG(ops_sg_in)
 SEC("fexit/zs_obj_read_sg_begin")
 int BPF_PROG(ops_sg_out, struct zs_pool *pool, unsigned long handle, struct scatterlist *sg)
 {
-	reader_mapped((struct zs_pool *)num(pool), handle, BPF_CORE_READ(sg, page_link) & ~3UL, 0,
+	reader_mapped((struct zs_pool *)num(pool), handle, KREAD(sg, page_link) & ~3UL, 0,
 		      false);
 	return 0;
 }
@@ -1239,8 +1341,8 @@ int BPF_PROG(ops_sg_out, struct zs_pool *pool, unsigned long handle, struct scat
 /* moved_under_reader; returns the obj value now, 0 if not ours. */
 static __always_inline __u64 reader_done(__u64 handle, __u64 mem)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct reader *was = bpf_map_lookup_elem(&readers, &tid);
+	struct tstate *ts = tstate(false);
+	struct reader *was = ts && ts->rd.handle ? &ts->rd : NULL;
 	__u64 then, obj, began;
 	int err;
 
@@ -1251,12 +1353,13 @@ static __always_inline __u64 reader_done(__u64 handle, __u64 mem)
 	/* The same handle, and for read_end the mapping that begin returned. */
 	if (mem && was->mem && was->mem != mem)
 		began = 0;
-	bpf_map_delete_elem(&readers, &tid);
+	was->handle = 0;
 	if (began != handle) {	/* not this read's begin */
 		skip(ZM_C_MOVED_UNDER_READER);
 		return 0;
 	}
-	obj = read_u64(handle, &err);
+	obj = handle_obj(handle);
+	err = !obj;
 	if (err) {
 		skip(ZM_C_MOVED_UNDER_READER);
 		return 0;
@@ -1291,9 +1394,9 @@ int BPF_PROG(ops_read_end, struct zs_pool *pool, unsigned long handle, size_t me
 		skip(ZM_C_HEADER_BACKPTR);
 		return 0;
 	}
-	size = BPF_CORE_READ(c, size);
-	if (BPF_CORE_READ_BITFIELD_PROBED(z, huge))
-		hdr = BPF_CORE_READ(z, first_zpdesc, handle);
+	size = KREAD(c, size);
+	if (KREAD_BF(z, huge))
+		hdr = KREAD(KREAD(z, first_zpdesc), handle);
 	else
 		hdr = read_u64(pfn_addr(pfn) + ((idx * size) & (PAGE_SZ - 1)), &err);
 	run(ZM_C_HEADER_BACKPTR);
@@ -1342,12 +1445,13 @@ int BPF_PROG(ops_write_out, struct zs_pool *pool, unsigned long handle, void *me
 		return 0;
 	gen = st->gen;
 	t0 = st->t0;
-	op_end(ZM_OP_WRITE);
+	op_end(st);
 	if (len >= 8 && bpf_probe_read_kernel(&wrote, sizeof(wrote), mem)) {
 		skip(ZM_C_LOST_WRITE);	/* the caller's buffer cannot be read */
 		len = 0;
 	}
-	obj = read_u64(handle, &err);
+	obj = handle_obj(handle);
+	err = !obj;
 	pfn = obj >> OBJ_PFN_SHIFT;
 	z = err ? NULL : page_zspage(pfn_to_page(pfn));
 	op_done(ZM_S_WRITE, ZM_STALL_WRITE, &win_zspage, (__u64)z, t0);
@@ -1358,23 +1462,24 @@ int BPF_PROG(ops_write_out, struct zs_pool *pool, unsigned long handle, void *me
 		skip(ZM_C_LOST_WRITE);
 		return 0;
 	}
-	off = (obj & OBJ_IDX_MASK) * BPF_CORE_READ(c, size);
+	off = (obj & OBJ_IDX_MASK) * KREAD(c, size);
 	off &= PAGE_SZ - 1;
-	if (!BPF_CORE_READ_BITFIELD_PROBED(z, huge))
+	if (!KREAD_BF(z, huge))
 		off += 8;
 	if (off + 8 > PAGE_SZ) {
 		skip(ZM_C_LOST_WRITE);
 		return 0;
 	}
 	word = read_u64(pfn_addr(pfn) + off, &err);
-	obj2 = read_u64(handle, &err2);
+	obj2 = handle_obj(handle);
+	err2 = !obj2;
 	if (err || err2 || obj2 != obj || compact_active || gen != compact_gen) {
 		skip(ZM_C_LOST_WRITE);	/* moved meanwhile, or compaction ran */
 		return 0;
 	}
 	run(ZM_C_LOST_WRITE);
 	if (word != wrote + PLANT(8))
-		REPORT(ZM_C_LOST_WRITE, ZM_OP_WRITE, (__u64)z, BPF_CORE_READ(c, size), pfn, 0,
+		REPORT(ZM_C_LOST_WRITE, ZM_OP_WRITE, (__u64)z, KREAD(c, size), pfn, 0,
 		       handle, word, wrote);
 	return 0;
 }

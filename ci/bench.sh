@@ -97,32 +97,41 @@ fi
 
 if want zsmigrate; then
 # zsmigrate's cost: zsstress's zram ops/s without and with the detector
-# attached, alternating, while offlining migrates zspages back to back
-# (tests/bench/zsmigrate-cost.sh), and its BPF time per migration.
+# attached, alternating, while offlining migrates zspages every 100 ms
+# (paced) and back to back (saturated; tests/bench/zsmigrate-cost.sh),
+# and its BPF time per migration, in all and per program.
 in_vms zsmigrate-cost.sh "$out/zsmigrate-cost.log" "bench-zs "
 awk '/^bench-zs / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		print f["kernel"] "|" f["tracer"], f["ops_per_s"]
-		print f["kernel"] "|" f["tracer"] "|mig", f["migrations"]
+		print f["kernel"] "|" f["load"] "|" f["tracer"], f["ops_per_s"]
+		print f["kernel"] "|" f["load"] "|" f["tracer"] "|mig", f["migrations"]
 	}' "$out/zsmigrate-cost.log" | "$PMSTAT" >"$out/zsmigrate-cost.stats" || die "pmstat failed"
 awk '{ split($1, k, "|"); n[$1] = $2; med[$1] = $3; lo[$1] = $4; hi[$1] = $5
-	if (k[2] != "off" && k[3] == "") order[++m] = $1 }
+	if (k[3] != "off" && k[4] == "") order[++m] = $1 }
 	END {
-		printf "%-8s %-7s %5s %26s %26s %8s %14s\n", "kernel", "hooks", "runs", "untraced ops/s (min-max)", "traced ops/s (min-max)", "ratio", "migrations/run"
+		printf "%-8s %-9s %-7s %4s %26s %26s %7s %16s\n", "kernel", "load", "hooks", "runs", "untraced ops/s (min-max)", "traced ops/s (min-max)", "ratio", "migrations/run"
 		for (i = 1; i <= m; i++) {
-			split(order[i], k, "|"); off = k[1] "|off"
+			split(order[i], k, "|"); off = k[1] "|" k[2] "|off"
 			if (!n[off]) continue
-			printf "%-8s %-7s %5d %10.1f (%6.1f-%6.1f) %10.1f (%6.1f-%6.1f) %7.1f%% %6d vs %6d\n", k[1], k[2], n[order[i]], med[off], lo[off], hi[off], med[order[i]], lo[order[i]], hi[order[i]], 100 * med[order[i]] / med[off], med[order[i] "|mig"], med[off "|mig"]
+			printf "%-8s %-9s %-7s %4d %10.1f (%6.1f-%6.1f) %10.1f (%6.1f-%6.1f) %6.1f%% %7d vs %7d\n", k[1], k[2], k[3], n[order[i]], med[off], lo[off], hi[off], med[order[i]], lo[order[i]], hi[order[i]], 100 * med[order[i]] / med[off], med[order[i] "|mig"], med[off "|mig"]
 		}
 	}' "$out/zsmigrate-cost.stats" | tee "$out/zsmigrate-cost.txt"
 awk '
 	/^bench-zs-bpf / {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		if (!hdr++)
-			printf "\n%-8s %-7s %10s %14s %18s %16s\n", "kernel", "hooks", "migrations", "BPF time ms", "BPF us/migration", "of mixed phase"
-		printf "%-8s %-7s %10d %14.1f %18.1f %15.2f%%\n", f["kernel"], f["hooks"], f["migrations"], f["bpf_ns"] / 1e6, f["migrations"] ? f["bpf_ns"] / 1e3 / f["migrations"] : 0, f["run_ns"] ? 100 * f["bpf_ns"] / f["run_ns"] : 0
+			printf "\n%-8s %-9s %-7s %10s %12s %17s %15s\n", "kernel", "load", "hooks", "migrations", "BPF time ms", "BPF us/migration", "of mixed phase"
+		printf "%-8s %-9s %-7s %10d %12.1f %17.1f %14.2f%%\n", f["kernel"], f["load"], f["hooks"], f["migrations"], f["bpf_ns"] / 1e6, f["migrations"] ? f["bpf_ns"] / 1e3 / f["migrations"] : 0, f["run_ns"] ? 100 * f["bpf_ns"] / f["run_ns"] : 0
 	}' "$out/zsmigrate-cost.log" | tee -a "$out/zsmigrate-cost.txt"
-log "zsmigrate overhead on zram I/O under forced migration (goal: traced >= 98% of untraced); table in $out/zsmigrate-cost.txt"
+# Per program, ns per run (under the instruction counter, about instructions).
+awk '
+	/^bench-zs-prog / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		if (!hdr++)
+			printf "\n%-8s %-9s %-7s %-18s %9s %12s %10s\n", "kernel", "load", "hooks", "program", "runs", "ns in all", "ns per run"
+		printf "%-8s %-9s %-7s %-18s %9d %12d %10.0f\n", f["kernel"], f["load"], f["hooks"], f["prog"], f["runs"], f["ns"], f["ns"] / f["runs"]
+	}' "$out/zsmigrate-cost.log" | tee -a "$out/zsmigrate-cost.txt"
+log "zsmigrate overhead on zram I/O under paced and saturated migration (goal: traced >= 98% of untraced); table in $out/zsmigrate-cost.txt"
 fi
 
 if want zsballoon; then
