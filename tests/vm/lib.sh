@@ -57,3 +57,16 @@ make_movable() {
 		fail "memory blocks made ZONE_MOVABLE" "no block could be offlined"
 	fi
 }
+
+# plant_caught LABEL RC OUTPUT PATTERN: a run with a planted bug must fail
+# (RC != 0) with a FAIL: line matching the extended regex PATTERN, the
+# line of the check that guards against that bug.
+plant_caught() {
+	local hit
+	hit=$(grep '^FAIL: ' <<<"$3" | grep -E -- "$4" | head -n 1)
+	if [ "$2" != 0 ] && [ -n "$hit" ]; then
+		pass "$1 caught: ${hit:0:160}"
+	else
+		fail "$1 caught" "exit $2, FAIL lines: $(grep '^FAIL' <<<"$3" | head -n 3 | tr '\n' ' ')"
+	fi
+}

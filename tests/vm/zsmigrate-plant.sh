@@ -45,13 +45,7 @@ run)
 	for n in $(echo "${!WANT[@]}" | tr ' ' '\n' | sort -n); do
 		o=$(ZSMIGRATE=$top/build/plant/$n/zsmigrate ZSM_TAG=plant$n \
 			bash "$top/tests/vm/zsmigrate.sh" 2>&1)
-		rc=$?
-		hit=$(grep '^FAIL: ' <<<"$o" | grep -E -- "${WANT[$n]}" | head -n 1)
-		if [ $rc != 0 ] && [ -n "$hit" ]; then
-			pass "planted bug $n caught: ${hit:0:160}"
-		else
-			fail "planted bug $n caught" "exit $rc, FAIL lines: $(grep '^FAIL' <<<"$o" | head -n 3 | tr '\n' ' ')"
-		fi
+		plant_caught "planted bug $n" $? "$o" "${WANT[$n]}"
 	done
 	echo "zsmigrate-plant: $failed failed"
 	exit $failed

@@ -32,13 +32,7 @@ run)
 		mkdir -p "$d"
 		o=$(ZSSTRESS=$top/build/plant-zs/$n/zsstress PAGEMOVE_OUT=$d \
 			bash "$top/tests/vm/zsstress.sh" zswap 2>&1)
-		rc=$?
-		hit=$(grep '^FAIL: ' <<<"$o" | grep -F -- "${WANT[$n]}" | head -n 1)
-		if [ $rc != 0 ] && [ -n "$hit" ]; then
-			pass "planted zsstress bug $n caught: ${hit:0:160}"
-		else
-			fail "planted zsstress bug $n caught" "exit $rc, FAIL lines: $(grep '^FAIL' <<<"$o" | head -n 3 | tr '\n' ' ')"
-		fi
+		plant_caught "planted zsstress bug $n" $? "$o" "${WANT[$n]}"
 	done
 	echo "zsstress-plant: $failed failed"
 	exit $((failed > 0))
