@@ -126,6 +126,25 @@ struct reader {
 };
 
 /*
+ * A page walk's state, in the task's storage (fexit programs can be
+ * preempted: a per-CPU value could be another task's by the next slot)
+ * and not on the stack, so that the verifier sees the same state at each
+ * bpf_loop() iteration (a stack context it would track value by value).
+ * The page itself is read in place, a word per slot (load_u64()).
+ */
+struct walk {
+	__u64 addr;		/* the page in the direct map */
+	__u64 pfn;
+	__u32 first, size, n;
+	__u32 live;		/* D: may change under us (S is frozen) */
+	__u32 nr_alloc;
+	__u32 bad_words;
+	__u64 bad_word, bad_off;
+	__u32 old_handles, pad;
+	__u64 old_handle, old_value;
+};
+
+/*
  * What one thread has in flight, in task-local storage: one lookup in the
  * task's own storage where a hash keyed by tid costs a hash, a bucket lock
  * and an element to allocate or free at each operation's entry and exit.
@@ -135,6 +154,7 @@ struct tstate {
 	struct mst mig;
 	struct reader rd;
 	__u64 kp_page;			/* kprobe: zs_page_isolate()'s page (0: none) */
+	struct walk walk[2];		/* the migration exit's: S and D */
 };
 
 struct {
@@ -151,57 +171,23 @@ static __always_inline struct tstate *tstate(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-/*
- * A page walk's state, in a per-CPU map value so that the verifier sees
- * the same state at each bpf_loop() iteration (a stack context it would
- * track value by value).  The page itself is read in place, a word per
- * slot (load_u64()).
- */
-struct walk {
-	__u64 addr;		/* the page in the direct map */
-	__u64 pfn;
-	__u32 first, size, n;
-	__u32 live;		/* D: may change under us (S is frozen) */
-	__u32 nr_alloc;
-	__u32 bad_words;
-	__u64 bad_word, bad_off;
-	__u32 old_handles, pad;
-	__u64 old_handle, old_value;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);		/* S, D */
-	__type(key, __u32);
-	__type(value, struct walk);
-} walks SEC(".maps");
 
 /* --- reading zsmalloc's objects ------------------------------------------- */
 
 /*
  * A pointer argument of a tp_btf/fentry program as a number: the verifier
- * refuses arithmetic on it (and it becomes a map key or an address).  It
- * is stored to this CPU's slot and loaded back, which the verifier lets a
- * CAP_PERFMON program do and then sees as a scalar: a map lookup it
- * inlines and two moves, where a bpf_probe_read_kernel() of the stack
- * slot was a helper call.
+ * refuses arithmetic on it (and it becomes a map key or an address).  A
+ * probe read of the stack slot, not a store to a per-CPU slot and a load
+ * back: fentry/fexit programs run with migration, not preemption,
+ * disabled (PREEMPT_RCU), and another task's program could take the slot
+ * in between.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} numslot SEC(".maps");
-
 static __always_inline __u64 num(const void *p)
 {
-	__u32 zero = 0;
-	volatile __u64 *slot = bpf_map_lookup_elem(&numslot, &zero);
+	__u64 v = 0;
 
-	if (!slot)
-		return 0;
-	*slot = (__u64)p;
-	return *slot;
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
 }
 
 /*
@@ -271,9 +257,9 @@ static __always_inline __u64 read_u64(__u64 addr, int *err)
 
 /*
  * A word of kernel memory read in place: bpf_rdonly_cast() to void makes
- * @addr untrusted read-only memory, whose loads the JIT emits as single
- * loads with an exception-table fixup (a fault reads 0), where
- * bpf_probe_read_kernel() is a helper call and a copy loop.  For the
+ * @addr untrusted read-only memory, whose loads the JIT emits inline (an
+ * address-range check, the load, an exception-table fixup: a fault reads
+ * 0), where bpf_probe_read_kernel() is a helper call and a copy loop.  For the
  * direct map (the pages walked) and slab memory (handles).  Type ID 0
  * (void) needs a verifier that returns untrusted memory for it, as the
  * pinned v7.3's does (kernel/bpf/verifier.c, KF_bpf_rdonly_cast); v6.2's
@@ -303,13 +289,24 @@ static __always_inline __u64 kload(const char *a, __u32 size)
 }
 
 /*
- * KREAD() and KREAD_BF() with in-place loads:
+ * BPF_CORE_READ() and BPF_CORE_READ_BITFIELD_PROBED() with in-place loads:
  * the same CO-RE relocations (offset, size, shifts of the field in this
  * kernel), no helper call.  A fault reads 0, as a failed probe read did.
+ * KREAD_BF() is for unsigned bit fields (zspage's are); kload() reads 8
+ * bytes for any size other than 1, 2 and 4.
  */
-#define KREAD(s, f) ((typeof((s)->f))kload(UMEM(s) +					__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_OFFSET),			__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_SIZE)))
+#define KREAD(s, f) ((typeof((s)->f))kload(UMEM(s) +				\
+	__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_OFFSET),		\
+	__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_SIZE)))
 
-#define KREAD_BF(s, f) ({								__u64 __v = kload(UMEM(s) +								__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_OFFSET),			__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_SIZE));		__v <<= __builtin_preserve_field_info((s)->f, BPF_FIELD_LSHIFT_U64);		__v >>= __builtin_preserve_field_info((s)->f, BPF_FIELD_RSHIFT_U64);		__v;									})
+#define KREAD_BF(s, f) ({							\
+	__u64 __v = kload(UMEM(s) +						\
+		__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_OFFSET),	\
+		__builtin_preserve_field_info((s)->f, BPF_FIELD_BYTE_SIZE));	\
+	__v <<= __builtin_preserve_field_info((s)->f, BPF_FIELD_LSHIFT_U64);	\
+	__v >>= __builtin_preserve_field_info((s)->f, BPF_FIELD_RSHIFT_U64);	\
+	__v;									\
+})
 
 static __always_inline struct zspage *page_zspage(__u64 page)
 {
@@ -432,8 +429,8 @@ static __noinline int report(struct rep *r)
 /*
  * A window opens: in place when the key has one already (most migrations
  * move a zspage migrated before), else a new element.  t1 is cleared
- * before t0 moves, so that a concurrent overlapped() sees an open window,
- * never a closed one that ends before it starts.
+ * before t0 moves (see overlapped()); barrier() orders the compiler only,
+ * the stores' order is x86's.
  */
 static __always_inline void window_set(void *map, __u64 key, struct mwin *nw)
 {
@@ -475,12 +472,23 @@ static __always_inline void window_close(__u64 zspage, __u64 klass, __u64 new_pf
 	}
 }
 
-/* Did an operation over [t0, t1] overlap the last migration of @key? */
+/*
+ * Did an operation over [t0, t1] overlap the last migration of @key?  The
+ * window's t0 is loaded before its t1, against window_set()'s order (t1
+ * cleared, then t0 set): with x86's ordering of stores and of loads, a new
+ * t0 comes with a cleared t1.  Elsewhere a window read during its update
+ * can be off for that one operation's stall count.
+ */
 static __always_inline bool overlapped(void *map, __u64 key, __u64 t0, __u64 t1)
 {
 	struct mwin *w = key ? bpf_map_lookup_elem(map, &key) : NULL;
+	__u64 w0, w1;
 
-	return w && w->t0 <= t1 && (!w->t1 || w->t1 >= t0);
+	if (!w)
+		return false;
+	w0 = *(volatile __u64 *)&w->t0;
+	w1 = *(volatile __u64 *)&w->t1;
+	return w0 <= t1 && (!w1 || w1 >= t0);
 }
 
 static __always_inline void op_done(int stall, __u32 stage, void *map, __u64 key, __u64 t0)
@@ -501,6 +509,8 @@ static __always_inline struct opst *op_begin(int op)
 	struct tstate *ts = tstate(true);
 	struct opst *st;
 
+	if (!ts)
+		INC(state_lost);
 	if (!ts || op < 0 || op >= ZM_NR_OPS)
 		return NULL;
 	st = &ts->op[op];
@@ -570,13 +580,18 @@ static long walk_slot(__u32 i, void *ctx)
 /* Walk the slots of @page (S: @which 0, frozen; D: 1, live); NULL on failure. */
 static __always_inline struct walk *walk_page(__u32 which, __u64 page, __u32 size, __u32 n)
 {
-	struct walk *k = bpf_map_lookup_elem(&walks, &which);
+	struct tstate *ts = tstate(false);
+	struct walk *k = ts ? &ts->walk[which & 1] : NULL;
 	struct walk_ctx c = { .k = k };
+	__u64 w0;
 
 	if (!k || size < 16)
 		return NULL;
 	k->pfn = page_to_pfn(page);
 	k->addr = pfn_addr(k->pfn);
+	/* In-place loads read 0 on a fault: a page that cannot be read is no check. */
+	if (bpf_probe_read_kernel(&w0, sizeof(w0), (const void *)k->addr))
+		return NULL;
 	k->first = KREAD((struct zpdesc *)page, first_obj_offset) & 0xffffff;
 	k->size = size;
 	k->n = n;
@@ -670,6 +685,7 @@ struct fwalk {
 	__u64 bad_word;
 };
 
+/* Per CPU: obj_malloc() runs under class->lock, preemption off. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -796,7 +812,8 @@ static __always_inline void on_isolated(__u64 page, bool ok)
 		return;
 	}
 	INC(outcome[ZM_ISOLATED]);
-	bpf_map_update_elem(&isolated, &page, &now, BPF_ANY);
+	if (bpf_map_update_elem(&isolated, &page, &now, BPF_ANY))
+		INC(state_lost);	/* full: this page's isolate_gap is not measured */
 }
 
 static __always_inline void on_putback(__u64 page)
@@ -821,6 +838,12 @@ static __always_inline void on_migrate_begin(__u64 newpage, __u64 page)
 		hist_add(ZM_ISOLATE_GAP, st.t0 - *t);
 		bpf_map_delete_elem(&isolated, &page);
 	}
+	/* No state, no window: nothing would close it. */
+	ts = tstate(true);
+	if (!ts) {
+		INC(state_lost);
+		return;
+	}
 	/* S's page lock is held across the call: its zspage cannot go. */
 	z = page_zspage(page);
 	st.zspage = (__u64)z;
@@ -829,9 +852,7 @@ static __always_inline void on_migrate_begin(__u64 newpage, __u64 page)
 			st.huge_handle = KREAD((struct zpdesc *)page, handle);
 		window_open((__u64)z, (__u64)zspage_class(z), page_to_pfn(page), st.t0);
 	}
-	ts = tstate(true);
-	if (ts)
-		ts->mig = st;
+	ts->mig = st;
 }
 
 /* This thread's migration in flight, or NULL. */
@@ -1032,6 +1053,8 @@ int BPF_KPROBE(kp_isolate, struct page *page)
 
 	if (ts)
 		ts->kp_page = (__u64)page;
+	else
+		INC(state_lost);
 	return 0;
 }
 

@@ -203,6 +203,7 @@ static void on_snapshot(struct pm_run *run, struct pm_snapshot *s)
 	ADD("compaction", "class_pages", t->compact_class_pages, pm_run_mode(run) == PM_MODE_TP);
 	ADD("race", "reports", t->race_reports, !layout_unknown(run));
 	ADD("obj", "decode_bad", t->decode_bad, true);
+	ADD("obj", "state_lost", t->state_lost, true);
 #undef ADD
 	s->lost = t->lost_events;
 }
@@ -252,6 +253,7 @@ static void print_json(struct pm_run *run, const struct pm_snapshot *s, const st
 		pm_json_str(&j, "layout", layout_unknown(run));
 	pm_json_u64(&j, "lost_events", t->lost_events);
 	pm_json_u64(&j, "decode_bad", t->decode_bad);
+	pm_json_u64(&j, "state_lost", t->state_lost);
 	pm_json_obj(&j, "stalls");
 	for (i = 0; i < ZM_NR_STALLS; i++) {
 		pm_json_obj(&j, stall_names[i]);
@@ -334,6 +336,10 @@ static void on_summary(struct pm_run *run, const struct pm_snapshot *s)
 	if (t->lost_events)
 		printf("WARNING: %llu events lost (ring buffer full): race reports or log records "
 		       "are missing; the counts above are not\n", t->lost_events);
+	if (t->state_lost)
+		printf("WARNING: %llu operations or migrations not followed (no memory for their "
+		       "state): their checks and stalls are missing from the counts above\n",
+		       t->state_lost);
 }
 
 static const char *const optional_progs[] = { "ops_shrink_in", "ops_shrink_out", "ops_objm",

@@ -995,6 +995,9 @@ int main(int argc, char **argv)
 	int i, k, nthreads_alloc = 0, rc = TOOL_EXIT_OK;
 
 	tool_argp_parse(&argp, argc, argv, TOOL_EXIT_USAGE, NULL);
+	if (ZS_PLANT)
+		fprintf(stderr, "zsstress: built with ZS_PLANT=%d: a planted bug, for tests only\n",
+			ZS_PLANT);
 	if (((!env.device && !env.zswap) || env.force) && geteuid() != 0) {
 		fprintf(stderr, "zsstress: needs root (zram set-up, memory offlining, compaction)\n");
 		return TOOL_EXIT_ERROR;

@@ -57,20 +57,20 @@
 	X(fx_pfn_marked_pages)				\
 	X(fx_walk_truncated)				\
 	/* zsmalloc tracepoints */			\
-	X(tp_zs_migrate_isolate)				\
+	X(tp_zs_migrate_isolate)			\
 	X(tp_zs_migrate_isolate_ok)			\
-	X(tp_zs_migrate_begin)			\
-	X(tp_zs_migrate_end)			\
+	X(tp_zs_migrate_begin)				\
+	X(tp_zs_migrate_end)				\
 	X(tp_zs_migrate_success)			\
-	X(tp_zs_migrate_busy)			\
-	X(tp_zs_migrate_freed)			\
-	X(tp_zs_migrate_objs)			\
-	X(tp_zs_migrate_pool_wrong)		\
-	X(tp_zs_migrate_putback)				\
+	X(tp_zs_migrate_busy)				\
+	X(tp_zs_migrate_freed)				\
+	X(tp_zs_migrate_objs)				\
+	X(tp_zs_migrate_pool_wrong)			\
+	X(tp_zs_migrate_putback)			\
 	X(tp_zs_compact_class)				\
 	X(tp_zs_compact_class_objs)			\
 	X(tp_zs_compact_class_pages_freed)		\
-	X(tp_zs_shrink)				\
+	X(tp_zs_shrink)					\
 	X(tp_zs_shrink_pages_freed)			\
 	/* ... and the functions they sit in */		\
 	X(fx_zs_page_isolate)				\
@@ -87,7 +87,7 @@
 	X(fx_zs_shrinker_scan)				\
 	X(fx_zs_shrinker_pages_freed)			\
 	/* balloon (mm/balloon.c) tracepoint */		\
-	X(tp_balloon_migrate)			\
+	X(tp_balloon_migrate)				\
 	X(tp_balloon_migrate_ok)			\
 	/* virtio_balloon tracepoints */		\
 	X(tp_vb_begin_inflate)				\

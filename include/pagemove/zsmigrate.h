@@ -86,6 +86,7 @@ struct zm_totals {
 	unsigned long long race_reports;
 	unsigned long long lost_events;
 	unsigned long long decode_bad;	/* obj values whose class did not decode */
+	unsigned long long state_lost;	/* task storage or isolation map refused an element */
 	/* compaction: zs_compact()/zs_shrinker_scan() returns (every mode) ... */
 	unsigned long long compactions;
 	unsigned long long compact_pages_freed;

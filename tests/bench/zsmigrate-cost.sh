@@ -27,6 +27,9 @@ cd /tmp || exit 1
 base=${ZSBENCH_ARGS:--t 2 -s 10 -S 24 -F offline}
 loads=${ZSBENCH_LOADS:-paced saturated}
 args() { case $1 in paced) echo "$base" ;; saturated) echo "$base -i 0" ;; esac; }
+for l in $loads; do
+	case $l in paced|saturated) ;; *) echo "bench-zs: unknown load '$l' (paced, saturated)"; exit 1 ;; esac
+done
 if [ "$kernel" = patched ]; then modes="tp_btf fentry"; else modes="fentry"; fi
 [ -x "$B/zsmigrate" ] || { echo "bench-zs: no $B/zsmigrate"; exit 1; }
 make_movable 5 >/dev/null

@@ -18,7 +18,7 @@ build)
 	cd "$top" || exit 1
 	for n in "${!WANT[@]}"; do
 		d=build/plant-zs/$n
-		mkdir -p $d
+		mkdir -p "$d"
 		cc -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DZS_PLANT=$n -Iinclude -Ilib \
 			tools/zsstress.c tools/toolutil.c lib/*.c -o $d/zsstress -lbpf -lelf -lz -lm || exit 1
 	done
