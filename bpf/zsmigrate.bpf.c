@@ -268,13 +268,6 @@ static __always_inline __u64 read_u64(__u64 addr, int *err)
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-static __always_inline __u64 load_u64(__u64 addr)
-{
-	const __u64 *p = bpf_rdonly_cast((const void *)addr, 0);
-
-	return *p;
-}
-
 /* @p (a pointer or an address) as untrusted read-only memory. */
 #define UMEM(p)		((const char *)bpf_rdonly_cast((const void *)(p), 0))
 
@@ -286,6 +279,11 @@ static __always_inline __u64 kload(const char *a, __u32 size)
 	case 4: return *(const __u32 *)a;
 	default: return *(const __u64 *)a;
 	}
+}
+
+static __always_inline __u64 load_u64(__u64 addr)
+{
+	return kload(UMEM(addr), sizeof(__u64));
 }
 
 /*
@@ -504,9 +502,9 @@ static __always_inline void op_done(int stall, __u32 stage, void *map, __u64 key
 	}
 }
 
-static __always_inline struct opst *op_begin(int op)
+/* @op begins in the thread whose state is @ts (tstate(true)'s). */
+static __always_inline struct opst *op_begin_in(struct tstate *ts, int op)
 {
-	struct tstate *ts = tstate(true);
 	struct opst *st;
 
 	if (!ts)
@@ -519,14 +517,22 @@ static __always_inline struct opst *op_begin(int op)
 	return st;
 }
 
-/* The operation's state from its entry; NULL if its entry left none. */
-static __always_inline struct opst *op_get(int op)
+static __always_inline struct opst *op_begin(int op)
 {
-	struct tstate *ts = tstate(false);
+	return op_begin_in(tstate(true), op);
+}
 
+/* @op's state in @ts from its entry; NULL if its entry left none. */
+static __always_inline struct opst *op_in(struct tstate *ts, int op)
+{
 	if (!ts || op < 0 || op >= ZM_NR_OPS || !ts->op[op].t0)
 		return NULL;
 	return &ts->op[op];
+}
+
+static __always_inline struct opst *op_get(int op)
+{
+	return op_in(tstate(false), op);
 }
 
 static __always_inline void op_end(struct opst *st)
@@ -1267,7 +1273,7 @@ static __always_inline void reader_mapped(struct zs_pool *pool, __u64 handle, __
 					  __u64 addr, bool single)
 {
 	struct tstate *ts = tstate(false);
-	struct opst *st = ts && ts->op[ZM_OP_READ].t0 ? &ts->op[ZM_OP_READ] : NULL;
+	struct opst *st = op_in(ts, ZM_OP_READ);
 	__u64 obj, pfn, page, t0 = st ? st->t0 : 0;
 	struct zspage *z;
 	struct size_class *c;
@@ -1328,7 +1334,7 @@ static __always_inline void reader_begin(void)
 	ts = tstate(true);
 	if (ts)
 		ts->rd.handle = 0;
-	op_begin(ZM_OP_READ);
+	op_begin_in(ts, ZM_OP_READ);
 }
 
 SEC("fentry/zs_obj_read_begin")
